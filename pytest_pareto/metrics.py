@@ -1,0 +1,210 @@
+"""Objectives: what is measured, in which unit, and which way is better."""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+
+from pytest_pareto.errors import ConfigError
+
+__all__ = [
+    "BUILTIN_METRICS",
+    "Direction",
+    "Metric",
+    "MetricRegistry",
+    "Tolerance",
+    "Variability",
+]
+
+
+class Direction(enum.Enum):
+    """Which way an objective improves."""
+
+    LOWER = "lower"
+    """Lower is better (time, memory, energy, loss)."""
+    HIGHER = "higher"
+    """Higher is better (accuracy, throughput)."""
+
+    def orient(self, value: float) -> float:
+        """Map ``value`` onto a lower-is-better axis."""
+        return value if self is Direction.LOWER else -value
+
+    @classmethod
+    def parse(cls, text: str | Direction) -> Direction:
+        if isinstance(text, Direction):
+            return text
+        try:
+            return cls(str(text).lower())
+        except ValueError:
+            raise ConfigError(
+                f"better={text!r} is not a direction; use better='lower' or better='higher'"
+            ) from None
+
+
+class Variability(enum.Enum):
+    """How a metric's value varies when the same code runs again."""
+
+    NOISY = "noisy"
+    """Varies between processes (time, RSS, energy): judged with statistics over processes."""
+    DETERMINISTIC = "deterministic"
+    """Repeats exactly (FLOPs, allocated bytes, seeded accuracy): compared within tolerance."""
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """How far a value may move from a reference before it counts as a change.
+
+    The band around a reference value ``r`` is ``rel * |r| + abs``.
+    """
+
+    rel: float = 0.0
+    abs: float = 0.0
+
+    def __post_init__(self) -> None:
+        for name in ("rel", "abs"):
+            value = getattr(self, name)
+            if not isinstance(value, int | float) or math.isnan(value) or value < 0:
+                raise ConfigError(f"tolerance {name}={value!r} must be a number >= 0")
+
+    def band(self, reference: float) -> float:
+        return self.rel * abs(reference) + self.abs
+
+    def describe(self, unit: str = "") -> str:
+        parts = []
+        if self.rel:
+            parts.append(f"{self.rel * 100:.3g}%")
+        if self.abs:
+            parts.append(f"{self.abs:.4g}{(' ' + unit) if unit else ''}")
+        return " + ".join(parts) if parts else "exact"
+
+    @classmethod
+    def parse(cls, spec: object, *, metric: str = "") -> Tolerance:
+        """Parse a user's tolerance for ``metric``.
+
+        Accepted forms: a number (a fraction, ``0.1`` is 10%), ``"10%"``, ``"abs:0.005"``
+        (absolute, in the metric's base unit), a mapping ``{"rel": 0.1, "abs": 0.001}``,
+        or a :class:`Tolerance`.
+        """
+        where = f" for metric {metric!r}" if metric else ""
+        if isinstance(spec, Tolerance):
+            return spec
+        if isinstance(spec, bool):
+            raise ConfigError(f"tolerance{where} must be a number, '10%' or 'abs:0.5', not {spec!r}")
+        if isinstance(spec, int | float):
+            return cls(rel=float(spec))
+        if isinstance(spec, str):
+            text = spec.strip()
+            try:
+                if text.endswith("%"):
+                    return cls(rel=float(text[:-1]) / 100.0)
+                if text.lower().startswith("abs:"):
+                    return cls(abs=float(text[4:]))
+                return cls(rel=float(text))
+            except ValueError:
+                pass
+        if isinstance(spec, Mapping):
+            unknown = set(spec) - {"rel", "abs"}
+            if not unknown:
+                try:
+                    return cls(rel=float(spec.get("rel", 0.0)), abs=float(spec.get("abs", 0.0)))
+                except (TypeError, ValueError):
+                    pass
+        raise ConfigError(
+            f"tolerance{where} must be a number (0.1 = 10%), '10%', 'abs:0.005' or "
+            f"{{'rel': 0.1, 'abs': 0.005}}, not {spec!r}"
+        )
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One objective: a name, its unit, which way is better, and how it varies."""
+
+    name: str
+    unit: str = ""
+    direction: Direction = Direction.LOWER
+    variability: Variability = Variability.DETERMINISTIC
+    description: str = ""
+    floor: float = 0.0
+    """Absolute resolution of the measurement: changes smaller than this are never a change."""
+    estimate: bool = False
+    """True when the value is modelled rather than measured; reports label it."""
+
+    @property
+    def noisy(self) -> bool:
+        return self.variability is Variability.NOISY
+
+    def label(self) -> str:
+        suffix = " (estimate)" if self.estimate else ""
+        return f"{self.name}{suffix}"
+
+    def to_json(self) -> dict[str, object]:
+        data: dict[str, object] = {
+            "better": self.direction.value,
+            "unit": self.unit,
+            "variability": self.variability.value,
+        }
+        if self.estimate:
+            data["estimate"] = True
+        return data
+
+    @classmethod
+    def from_json(cls, name: str, data: Mapping[str, object]) -> Metric:
+        builtin = BUILTIN_METRICS.get(name)
+        base = builtin if builtin is not None else cls(name)
+        return replace(
+            base,
+            unit=str(data.get("unit", base.unit)),
+            direction=Direction.parse(str(data.get("better", base.direction.value))),
+            variability=Variability(str(data.get("variability", base.variability.value))),
+            estimate=bool(data.get("estimate", base.estimate)),
+        )
+
+
+def _builtin(*metrics: Metric) -> dict[str, Metric]:
+    return {metric.name: metric for metric in metrics}
+
+
+BUILTIN_METRICS: Mapping[str, Metric] = _builtin(
+    Metric("wall_time", "s", Direction.LOWER, Variability.NOISY, "wall-clock time per call"),
+    Metric("cpu_time", "s", Direction.LOWER, Variability.NOISY, "CPU time of this process per call"),
+    Metric(
+        "peak_rss",
+        "B",
+        Direction.LOWER,
+        Variability.NOISY,
+        "peak resident memory during a call, above the resident memory before it",
+        floor=1024 * 1024,
+    ),
+    Metric(
+        "py_alloc_peak",
+        "B",
+        Direction.LOWER,
+        Variability.DETERMINISTIC,
+        "peak of Python heap allocations during one call (tracemalloc, separate pass)",
+        floor=1024,
+    ),
+)
+
+
+class MetricRegistry:
+    """The metrics a session knows: built-ins, plugin-provided, and recorded by tests."""
+
+    def __init__(self, metrics: Iterable[Metric] = ()) -> None:
+        self._metrics: dict[str, Metric] = dict(BUILTIN_METRICS)
+        for metric in metrics:
+            self.add(metric)
+
+    def add(self, metric: Metric) -> Metric:
+        self._metrics[metric.name] = metric
+        return metric
+
+    def get(self, name: str) -> Metric | None:
+        return self._metrics.get(name)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._metrics
+
+    def names(self) -> list[str]:
+        return sorted(self._metrics)

@@ -1,0 +1,25 @@
+"""Probes: one small module per measurement, all behind the :class:`Probe` protocol."""
+
+from __future__ import annotations
+
+from pytest_pareto.probes._protocol import Availability, Probe, Scope
+from pytest_pareto.probes.cpu_time import CpuTimeProbe
+from pytest_pareto.probes.peak_rss import PeakRssProbe
+from pytest_pareto.probes.py_alloc import PyAllocProbe
+from pytest_pareto.probes.wall_time import WallTimeProbe
+
+__all__ = [
+    "Availability",
+    "CpuTimeProbe",
+    "PeakRssProbe",
+    "Probe",
+    "PyAllocProbe",
+    "Scope",
+    "WallTimeProbe",
+    "builtin_probes",
+]
+
+
+def builtin_probes() -> list[Probe]:
+    """Fresh instances of the probes that ship with pytest-pareto."""
+    return [WallTimeProbe(), CpuTimeProbe(), PeakRssProbe(), PyAllocProbe()]

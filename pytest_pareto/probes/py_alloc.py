@@ -1,0 +1,43 @@
+"""Peak of Python heap allocations during one call, with tracemalloc.
+
+tracemalloc slows Python code several-fold, so this probe runs in its own pass, never while
+timing. The value is deterministic for the same code, inputs and Python version.
+"""
+
+from __future__ import annotations
+
+import tracemalloc
+from collections.abc import Mapping
+
+from pytest_pareto.metrics import BUILTIN_METRICS
+from pytest_pareto.probes._protocol import Availability, Scope
+
+__all__ = ["PyAllocProbe"]
+
+
+class PyAllocProbe:
+    name = "py_alloc"
+    metrics = (BUILTIN_METRICS["py_alloc_peak"],)
+    scope = Scope.SEPARATE
+    per_call: frozenset[str] = frozenset()
+    default = True
+
+    def __init__(self) -> None:
+        self._started_here = False
+        self._before = 0
+
+    def availability(self) -> Availability:
+        return Availability.yes("tracemalloc, one call in a separate pass")
+
+    def start(self) -> None:
+        self._started_here = not tracemalloc.is_tracing()
+        if self._started_here:
+            tracemalloc.start()
+        tracemalloc.reset_peak()
+        self._before = tracemalloc.get_traced_memory()[0]
+
+    def stop(self) -> Mapping[str, float]:
+        _, peak = tracemalloc.get_traced_memory()
+        if self._started_here:
+            tracemalloc.stop()
+        return {"py_alloc_peak": float(max(0, peak - self._before))}

@@ -1,0 +1,185 @@
+"""Words and tables for verdicts: failure messages and the terminal summary."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+
+from pytest_pareto.dominance import MetricComparison, Relation
+from pytest_pareto.frontier import FrontierChange
+from pytest_pareto.judging import Outcome, PointComparison, Verdict
+from pytest_pareto.metrics import Metric
+
+__all__ = [
+    "format_change",
+    "format_value",
+    "render_table",
+    "verdict_message",
+    "verdict_rows",
+]
+
+_SCALES = {
+    "s": [(1e-9, "ns"), (1e-6, "µs"), (1e-3, "ms"), (1.0, "s")],
+    "B": [(1.0, "B"), (2.0**10, "KiB"), (2.0**20, "MiB"), (2.0**30, "GiB"), (2.0**40, "TiB")],
+    "J": [(1e-6, "µJ"), (1e-3, "mJ"), (1.0, "J"), (1e3, "kJ"), (1e6, "MJ")],
+    "W": [(1e-3, "mW"), (1.0, "W"), (1e3, "kW")],
+    "FLOP": [(1.0, "FLOP"), (1e3, "kFLOP"), (1e6, "MFLOP"), (1e9, "GFLOP"), (1e12, "TFLOP")],
+}
+
+
+def format_value(value: float, unit: str = "") -> str:
+    """A value with a readable unit prefix: ``0.0123, "s"`` -> ``12.3 ms``."""
+    if not math.isfinite(value):
+        return str(value)
+    scales = _SCALES.get(unit)
+    if scales is None:
+        text = f"{value:.4g}"
+        return f"{text} {unit}" if unit else text
+    magnitude = abs(value)
+    factor, label = scales[0]
+    for candidate_factor, candidate_label in scales:
+        if magnitude >= candidate_factor:
+            factor, label = candidate_factor, candidate_label
+    return f"{value / factor:.3g} {label}"
+
+
+def format_change(change: float | None) -> str:
+    if change is None:
+        return "n/a"
+    return f"{change * 100:+.1f}%"
+
+
+def _how_sure(comparison: MetricComparison) -> str:
+    if comparison.p_value is None:
+        if comparison.metric.noisy:
+            procs = comparison.processes or (1, 1)
+            return f"median, {procs[0]} vs {procs[1]} process(es), no test"
+        return "exact"
+    parts = [f"{comparison.method}, p={comparison.p_value:.2g}"]
+    if comparison.interval is not None:
+        low, high = comparison.interval
+        level = f"{comparison.confidence * 100:.0f}% " if comparison.confidence else ""
+        parts.append(f"ratio {level}CI [{low:.3g}, {high:.3g}]")
+    if comparison.processes is not None:
+        parts.append(f"{comparison.processes[0]} vs {comparison.processes[1]} processes")
+    return ", ".join(parts)
+
+
+def render_table(headers: Sequence[str], rows: Iterable[Sequence[str]], indent: str = "") -> list[str]:
+    """Left-aligned text columns separated by two spaces."""
+    materialized = [list(headers), *(list(row) for row in rows)]
+    widths = [max(len(row[i]) for row in materialized) for i in range(len(headers))]
+    return [
+        indent + "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in materialized
+    ]
+
+
+def verdict_rows(comparison: PointComparison) -> list[list[str]]:
+    """Table rows (metric, new, baseline, change, tolerance, relation, how sure)."""
+    rows = []
+    for c in comparison.comparisons:
+        rows.append(
+            [
+                c.metric.label(),
+                format_value(c.candidate, c.metric.unit),
+                format_value(c.reference, c.metric.unit),
+                format_change(c.change),
+                c.tolerance.describe(c.metric.unit),
+                c.relation.value,
+                _how_sure(c),
+            ]
+        )
+    return rows
+
+
+_HEADERS = ("metric", "new", "baseline", "change", "tolerance", "relation", "how sure")
+
+_EXPLAIN = {
+    Outcome.DOMINATED: "a stored point is better on at least one metric beyond tolerance "
+    "and the new result is better on none",
+    Outcome.INCONCLUSIVE: "a stored point may be better: the new result looks worse beyond "
+    "tolerance but the evidence is not significant",
+    Outcome.IMPROVED: "the new result dominates a stored point",
+    Outcome.PASS: "equal within tolerance to a stored point",
+    Outcome.TRADE_OFF: "better than every comparable stored point somewhere, worse elsewhere",
+}
+
+
+def verdict_message(verdict: Verdict, *, update_hint: bool = True) -> str:
+    """A verdict in words: what happened, against which point, by how much, how sure."""
+    head = f"pareto: {verdict.outcome.value}"
+    if verdict.decisive is None:
+        return f"{head}: {verdict.reason}" if verdict.reason else head
+    decisive = verdict.decisive
+    lines = [f"{head} — {_EXPLAIN[verdict.outcome]}", f"  against {decisive.reference.describe()}"]
+    lines.extend(render_table(_HEADERS, verdict_rows(decisive), indent="  "))
+    epsilon = decisive.epsilon
+    if verdict.outcome in (Outcome.DOMINATED, Outcome.INCONCLUSIVE) and epsilon is not None:
+        lines.append(
+            f"  ε-indicator {epsilon:.3g}: the new result is up to {epsilon:.3g}x worse on a metric"
+        )
+    worse = [c for c in decisive.comparisons if c.relation is Relation.WORSE]
+    if verdict.outcome is Outcome.DOMINATED and worse:
+        summary = ", ".join(f"{c.metric.name} {format_change(c.change)}" for c in worse)
+        lines.append(f"  worse on: {summary}")
+    others = len(verdict.against) - 1
+    if others > 0:
+        lines.append(f"  ({others} other stored point{'s' if others > 1 else ''} compared)")
+    if update_hint and verdict.outcome in (Outcome.DOMINATED, Outcome.INCONCLUSIVE):
+        lines.append(
+            f"  to accept this result as the new baseline: pytest --pareto-update '{verdict.test_id}'"
+        )
+    return "\n".join(lines)
+
+
+def summary_rows(verdicts: Sequence[Verdict]) -> list[list[str]]:
+    """One row per (test, metric) of the decisive comparison; the test's name only once."""
+    rows: list[list[str]] = []
+    for verdict in verdicts:
+        label = [verdict.test_id, verdict.outcome.value]
+        if verdict.decisive is None:
+            metrics: list[Metric] = [verdict.metrics[n] for n in sorted(verdict.candidate.metric_names)]
+            for i, metric in enumerate(metrics):
+                value = format_value(verdict.candidate.value(metric.name), metric.unit)
+                rows.append([*(label if i == 0 else ["", ""]), metric.label(), value, "", ""])
+            continue
+        for i, c in enumerate(verdict.decisive.comparisons):
+            rows.append(
+                [
+                    *(label if i == 0 else ["", ""]),
+                    c.metric.label(),
+                    format_value(c.candidate, c.metric.unit),
+                    format_value(c.reference, c.metric.unit),
+                    format_change(c.change),
+                ]
+            )
+    return rows
+
+
+def summary_lines(
+    verdicts: Sequence[Verdict], changes: Sequence[FrontierChange] = ()
+) -> list[str]:
+    """The terminal summary: a table of verdicts, then what an update changed."""
+    lines: list[str] = []
+    if verdicts:
+        lines.extend(
+            render_table(("test", "verdict", "metric", "new", "frontier", "change"), summary_rows(verdicts))
+        )
+        counts: dict[str, int] = {}
+        for verdict in verdicts:
+            counts[verdict.outcome.value] = counts.get(verdict.outcome.value, 0) + 1
+        lines.append(", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())))
+        new = [v.test_id for v in verdicts if v.outcome is Outcome.NEW]
+        if new and not changes:
+            lines.append(
+                f"new (no baseline): {len(new)} test{'s' if len(new) > 1 else ''}; "
+                "record them with: pytest --pareto-update"
+            )
+        skipped = [v for v in verdicts if v.outcome is Outcome.SKIPPED]
+        for verdict in skipped:
+            lines.append(f"not compared: {verdict.test_id}: {verdict.reason}")
+    if changes:
+        lines.append("frontier updated:")
+        lines.extend(f"  {change.test_id}: {change.describe()}" for change in changes)
+    return lines

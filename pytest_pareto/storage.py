@@ -1,0 +1,259 @@
+"""Baseline files: one versioned JSON file per test module under ``baselines/``.
+
+Files are written with sorted keys, two-space indentation and a trailing newline so that
+diffs are small and merges local; every write is atomic (temporary file, fsync, rename) and
+happens under a lock file, so a reader sees the old file or the new one, never a mix.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import math
+import os
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock
+
+from pytest_pareto.errors import BaselineFileError, ConfigError
+from pytest_pareto.model import TestBaseline
+
+__all__ = [
+    "FORMAT_NAME",
+    "SCHEMA_VERSION",
+    "BaselineFile",
+    "Store",
+    "format_json",
+    "split_test_id",
+]
+
+FORMAT_NAME = "pytest-pareto baselines"
+SCHEMA_VERSION = 1
+MAX_FILE_BYTES = 64 * 1024 * 1024
+"""Refuse to parse larger files: a baseline file this big is a mistake or an attack."""
+
+LOCK_TIMEOUT_S = 120
+
+_TEMP_PREFIX = ".pareto-tmp-"
+
+
+def split_test_id(test_id: str) -> tuple[str, str]:
+    """Split a node id into (module path, name within the module)."""
+    module, sep, name = test_id.partition("::")
+    if not sep:
+        return module, ""
+    return module, name
+
+
+def format_json(data: Any) -> str:
+    """Stable, diffable JSON: sorted keys, 2-space indent, number lists on one line, newline.
+
+    Raises ``ValueError`` for NaN or infinity, which JSON cannot hold.
+    """
+
+    def scalar(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False, allow_nan=False)
+
+    def render(value: Any, depth: int) -> str:
+        pad, inner = "  " * depth, "  " * (depth + 1)
+        if isinstance(value, dict):
+            if not value:
+                return "{}"
+            items = [f"{inner}{scalar(str(k))}: {render(v, depth + 1)}" for k, v in sorted(value.items())]
+            return "{\n" + ",\n".join(items) + "\n" + pad + "}"
+        if isinstance(value, list | tuple):
+            if not value:
+                return "[]"
+            if all(isinstance(v, int | float | str | bool) or v is None for v in value):
+                return "[" + ", ".join(scalar(v) for v in value) + "]"
+            items = [inner + render(v, depth + 1) for v in value]
+            return "[\n" + ",\n".join(items) + "\n" + pad + "]"
+        return scalar(value)
+
+    return render(data, 0) + "\n"
+
+
+def _reject_constant(token: str) -> float:
+    raise ValueError(f"{token} is not allowed in baseline files")
+
+
+class BaselineFile:
+    """The parsed content of one baseline file: the baselines of one test module."""
+
+    def __init__(self, path: Path, tests: Mapping[str, TestBaseline] | None = None) -> None:
+        self.path = path
+        self.tests: dict[str, TestBaseline] = dict(tests or {})
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT_NAME,
+            "schema_version": SCHEMA_VERSION,
+            "tests": {name: baseline.to_json() for name, baseline in sorted(self.tests.items())},
+        }
+
+    def dumps(self) -> str:
+        return format_json(self.to_json())
+
+    @classmethod
+    def parse(cls, path: Path, text: str, module: str) -> BaselineFile:
+        try:
+            data = json.loads(text, parse_constant=_reject_constant)
+        except (ValueError, RecursionError) as exc:
+            raise BaselineFileError(path, f"not valid JSON ({exc})") from None
+        if not isinstance(data, dict) or data.get("format") != FORMAT_NAME:
+            raise BaselineFileError(
+                path, f"not a pytest-pareto baseline file (no \"format\": \"{FORMAT_NAME}\")"
+            )
+        version = data.get("schema_version")
+        if not isinstance(version, int) or isinstance(version, bool):
+            raise BaselineFileError(path, "'schema_version' must be an integer")
+        if version > SCHEMA_VERSION:
+            raise BaselineFileError(
+                path,
+                f"written by a newer pytest-pareto (schema {version}, this one reads up to "
+                f"{SCHEMA_VERSION})",
+                "upgrade pytest-pareto (pip install -U pytest-pareto)",
+            )
+        if version < 1:
+            raise BaselineFileError(path, f"unknown schema version {version}")
+        tests = data.get("tests")
+        if not isinstance(tests, dict):
+            raise BaselineFileError(path, "'tests' must be an object")
+        parsed = {}
+        for name, entry in tests.items():
+            test_id = f"{module}::{name}" if name else module
+            try:
+                parsed[name] = TestBaseline.from_json(test_id, entry, str(path))
+            except ConfigError as exc:
+                raise BaselineFileError(path, str(exc).removeprefix(f"{path}: ")) from None
+            except (TypeError, ValueError, KeyError, AttributeError) as exc:
+                raise BaselineFileError(path, f"test {name!r} is malformed ({exc!r})") from None
+        for baseline in parsed.values():
+            _check_values(path, baseline)
+        return cls(path, parsed)
+
+
+def _check_values(path: Path, baseline: TestBaseline) -> None:
+    for point in [*baseline.points, *(h.point for h in baseline.history)]:
+        for name, obs in point.observations.items():
+            metric = baseline.metrics[name]
+            for value in obs.per_process:
+                if not math.isfinite(value):
+                    raise BaselineFileError(path, f"{baseline.test_id}: {name} is not finite")
+                if metric.unit in ("s", "B", "J", "FLOP") and value < 0:
+                    raise BaselineFileError(
+                        path, f"{baseline.test_id}: {name} = {value!r} is negative"
+                    )
+
+
+class Store:
+    """The baselines of a project, under one root folder."""
+
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root)
+
+    def path_for(self, test_id: str) -> Path:
+        module, _ = split_test_id(test_id)
+        parts = [part if part not in ("", ".", "..") else "_" for part in module.split("/")]
+        return self.root.joinpath(*parts).with_name(parts[-1] + ".json")
+
+    def _module_of(self, path: Path) -> str:
+        relative = path.relative_to(self.root).as_posix()
+        return relative.removesuffix(".json")
+
+    def read_file(self, path: Path) -> BaselineFile:
+        """Parse one baseline file; a missing file is an empty one."""
+        try:
+            size = path.stat().st_size
+        except FileNotFoundError:
+            return BaselineFile(path)
+        except OSError as exc:
+            raise BaselineFileError(path, f"cannot be read ({exc.strerror})") from None
+        if size > MAX_FILE_BYTES:
+            raise BaselineFileError(
+                path,
+                f"is {size} bytes, over the {MAX_FILE_BYTES}-byte limit",
+                "prune its history (pytest-pareto prune) or remove it",
+            )
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise BaselineFileError(path, f"cannot be read ({exc})") from None
+        return BaselineFile.parse(path, text, self._module_of(path))
+
+    def load(self, test_id: str) -> TestBaseline | None:
+        """The stored baseline of one test, or ``None``."""
+        _, name = split_test_id(test_id)
+        return self.read_file(self.path_for(test_id)).tests.get(name)
+
+    def iter_files(self) -> Iterator[Path]:
+        if not self.root.is_dir():
+            return
+        for path in sorted(self.root.rglob("*.json")):
+            if not path.name.startswith(_TEMP_PREFIX):
+                yield path
+
+    def iter_baselines(self) -> Iterator[TestBaseline]:
+        for path in self.iter_files():
+            yield from self.read_file(path).tests.values()
+
+    @contextlib.contextmanager
+    def locked(self, path: Path) -> Iterator[None]:
+        """Hold the lock of one baseline file (kept outside the repository, per host)."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:16]
+        lock_dir = Path(tempfile.gettempdir()) / "pytest-pareto-locks"
+        lock_dir.mkdir(exist_ok=True)
+        with FileLock(str(lock_dir / f"{key}.lock"), timeout=LOCK_TIMEOUT_S):
+            yield
+
+    def update(
+        self,
+        test_id: str,
+        change: Callable[[TestBaseline | None], TestBaseline | None],
+    ) -> TestBaseline | None:
+        """Read-modify-write one test's baseline under the file's lock.
+
+        ``change`` gets the baseline as it is on disk now and returns the new one (``None``
+        removes the test).
+        """
+        path = self.path_for(test_id)
+        _, name = split_test_id(test_id)
+        with self.locked(path):
+            current = self.read_file(path)
+            new = change(current.tests.get(name))
+            if new is None:
+                current.tests.pop(name, None)
+            else:
+                current.tests[name] = new
+            self._write(current)
+        return new
+
+    def _write(self, content: BaselineFile) -> None:
+        path = content.path
+        if not content.tests:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+            return
+        text = content.dumps()
+        fd, tmp = tempfile.mkstemp(prefix=_TEMP_PREFIX, suffix=".json", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
+        with contextlib.suppress(OSError):
+            dir_fd = os.open(path.parent, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
