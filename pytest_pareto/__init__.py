@@ -62,6 +62,6 @@ __all__ = [
 
 def load_ipython_extension(ipython: Any) -> None:
     """``%load_ext pytest_pareto``: the same as ``%load_ext nb_ext``."""
-    from nb_ext import load_ipython_extension as load
+    import importlib
 
-    load(ipython)
+    importlib.import_module("nb_ext").load_ipython_extension(ipython)

@@ -67,7 +67,9 @@ def comparable_points(
     matched = tuple(p for p in baseline.points if machine.matches(p.machine, matching))
     if matched:
         return matched, ""
-    others = sorted({p.machine.describe() if p.machine else "unknown machine" for p in baseline.points})
+    others = sorted(
+        {p.machine.describe() if p.machine else "unknown machine" for p in baseline.points}
+    )
     return (), (
         f"no stored point was measured on a machine matching this one ({machine.describe()}; "
         f"matching={matching.value}); stored: {'; '.join(others)}"

@@ -61,7 +61,7 @@ class JudgePolicy:
     """How to compare: tolerances, which metrics gate, and the comparators."""
 
     tolerances: Mapping[str, Tolerance] = field(default_factory=dict)
-    default_tolerance: Tolerance = Tolerance(rel=0.05)
+    default_tolerance: Tolerance = field(default_factory=lambda: Tolerance(rel=0.05))
     gating: frozenset[str] | None = None
     """Metric names that gate; ``None`` gates on every metric both points have."""
     comparators: Mapping[Variability, Comparator] = field(
@@ -143,9 +143,7 @@ class Verdict:
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Verdict:
         """Rebuild a verdict from :meth:`to_json` (e.g. sent by an xdist worker)."""
-        metrics = {
-            name: Metric.from_json(name, spec) for name, spec in data["metrics"].items()
-        }
+        metrics = {name: Metric.from_json(name, spec) for name, spec in data["metrics"].items()}
         against = tuple(PointComparison.from_json(pc, metrics) for pc in data["against"])
         decisive = data.get("decisive")
         return cls(

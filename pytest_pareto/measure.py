@@ -13,7 +13,7 @@ from pytest_pareto.errors import ConfigError
 from pytest_pareto.model import Sample
 from pytest_pareto.probes import Probe, Scope
 
-__all__ = ["Measurement", "MeasureOptions", "measure"]
+__all__ = ["MeasureOptions", "Measurement", "measure"]
 
 MAX_ITERATIONS = 1_000_000
 
@@ -120,10 +120,7 @@ def measure(
     for _ in range(options.warmup):
         prepare()
         result = call()
-    if options.warmup:
-        first_call_s = (time.perf_counter() - started) / options.warmup
-    else:
-        first_call_s = 0.0
+    first_call_s = (time.perf_counter() - started) / options.warmup if options.warmup else 0.0
 
     by_scope: dict[Scope, list[Probe]] = {scope: [] for scope in Scope}
     for probe in probes:

@@ -91,7 +91,9 @@ class Tolerance:
         if isinstance(spec, Tolerance):
             return spec
         if isinstance(spec, bool):
-            raise ConfigError(f"tolerance{where} must be a number, '10%' or 'abs:0.5', not {spec!r}")
+            raise ConfigError(
+                f"tolerance{where} must be a number, '10%' or 'abs:0.5', not {spec!r}"
+            )
         if isinstance(spec, int | float):
             return cls(rel=float(spec))
         if isinstance(spec, str):
@@ -168,7 +170,9 @@ def _builtin(*metrics: Metric) -> dict[str, Metric]:
 
 BUILTIN_METRICS: Mapping[str, Metric] = _builtin(
     Metric("wall_time", "s", Direction.LOWER, Variability.NOISY, "wall-clock time per call"),
-    Metric("cpu_time", "s", Direction.LOWER, Variability.NOISY, "CPU time of this process per call"),
+    Metric(
+        "cpu_time", "s", Direction.LOWER, Variability.NOISY, "CPU time of this process per call"
+    ),
     Metric(
         "peak_rss",
         "B",

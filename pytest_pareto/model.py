@@ -29,8 +29,8 @@ JSON = Any
 
 def utc_now() -> str:
     """The current time as an ISO 8601 UTC string with second resolution."""
-    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat().replace(
-        "+00:00", "Z"
+    return (
+        _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     )
 
 
@@ -277,9 +277,7 @@ class TestBaseline:
             except ValueError as exc:
                 raise ConfigError(f"{where}: test {test_id!r}: metric {name!r}: {exc}") from None
         here = f"{where}: test {test_id!r}"
-        points = tuple(
-            Point.from_json(p, f"{here}, point {i}") for i, p in enumerate(points_data)
-        )
+        points = tuple(Point.from_json(p, f"{here}, point {i}") for i, p in enumerate(points_data))
         for i, point in enumerate(points):
             missing = point.metric_names - set(metrics)
             if missing:

@@ -65,7 +65,9 @@ class TestOptions:
                 f"tolerance={{'wall_time': 0.1}}, got {tolerance!r}"
             )
         if not isinstance(tolerance, Mapping):
-            raise ConfigError(f"tolerance= must be a dict of metric name -> tolerance, got {tolerance!r}")
+            raise ConfigError(
+                f"tolerance= must be a dict of metric name -> tolerance, got {tolerance!r}"
+            )
         parsed_tolerance = {
             str(name): Tolerance.parse(spec, metric=str(name)) for name, spec in tolerance.items()
         }

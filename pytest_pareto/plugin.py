@@ -30,6 +30,9 @@ from pytest_pareto.storage import Store
 
 __all__ = ["ParetoSession", "pareto"]
 
+# Further pytest-layer modules, each one topic (named _pytest_*.py), loaded with this one.
+pytest_plugins: list[str] = []
+
 SESSION_PLUGIN_NAME = "pareto-session"
 session_key = pytest.StashKey["ParetoSession"]()
 options_key = pytest.StashKey[TestOptions]()
@@ -77,7 +80,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="which stored points to compare with: those of the same hardware (exact, default), "
         "of the same CPU model (cpu), or all (any)",
     )
-    parser.addini("pareto_store", "folder of the baseline files, relative to rootdir", default="baselines")
+    parser.addini(
+        "pareto_store", "folder of the baseline files, relative to rootdir", default="baselines"
+    )
     parser.addini(
         "pareto_tolerance",
         "default tolerance of every metric: a fraction (0.05) or a percentage (5%)",
@@ -170,7 +175,7 @@ class ParetoSession:
             for metric in metrics:
                 self.registry.add(metric)
         self.machine: Machine = current_machine()
-        self._commit: str | None | bool = False
+        self._commit: str | bool | None = False
         self.verdicts: list[Verdict] = []
         self.changes: list[FrontierChange] = []
         self.errors: list[str] = []
@@ -190,7 +195,8 @@ class ParetoSession:
             probes.append(f"{probe.name} ({availability.describe()})")
         mode = "update" if self.update else "judge"
         return [
-            f"pareto: store {self.store.root}, mode {mode}, strict {'on' if self.strict else 'off'}, "
+            f"pareto: store {self.store.root}, mode {mode}, "
+            f"strict {'on' if self.strict else 'off'}, "
             f"machine matching {self.matching.value}",
             f"pareto machine: {self.machine.describe()}",
             "pareto probes: " + "; ".join(probes),

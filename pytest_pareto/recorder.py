@@ -81,9 +81,7 @@ class Recorder:
         """
         if setup is not None and iterations != 1:
             raise ConfigError("pedantic(): setup= needs iterations=1 (setup runs once per round)")
-        options = replace(
-            self.options, rounds=rounds, iterations=iterations, warmup=warmup_rounds
-        )
+        options = replace(self.options, rounds=rounds, iterations=iterations, warmup=warmup_rounds)
         return self._measure(fn, tuple(args), dict(kwargs or {}), options, setup)
 
     def _measure(

@@ -65,12 +65,15 @@ def _how_sure(comparison: MetricComparison) -> str:
     return ", ".join(parts)
 
 
-def render_table(headers: Sequence[str], rows: Iterable[Sequence[str]], indent: str = "") -> list[str]:
+def render_table(
+    headers: Sequence[str], rows: Iterable[Sequence[str]], indent: str = ""
+) -> list[str]:
     """Left-aligned text columns separated by two spaces."""
     materialized = [list(headers), *(list(row) for row in rows)]
     widths = [max(len(row[i]) for row in materialized) for i in range(len(headers))]
     return [
-        indent + "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        indent
+        + "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
         for row in materialized
     ]
 
@@ -128,7 +131,8 @@ def verdict_message(verdict: Verdict, *, update_hint: bool = True) -> str:
         lines.append(f"  ({others} other stored point{'s' if others > 1 else ''} compared)")
     if update_hint and verdict.outcome in (Outcome.DOMINATED, Outcome.INCONCLUSIVE):
         lines.append(
-            f"  to accept this result as the new baseline: pytest --pareto-update '{verdict.test_id}'"
+            "  to accept this result as the new baseline: "
+            f"pytest --pareto-update '{verdict.test_id}'"
         )
     return "\n".join(lines)
 
@@ -139,7 +143,9 @@ def summary_rows(verdicts: Sequence[Verdict]) -> list[list[str]]:
     for verdict in verdicts:
         label = [verdict.test_id, verdict.outcome.value]
         if verdict.decisive is None:
-            metrics: list[Metric] = [verdict.metrics[n] for n in sorted(verdict.candidate.metric_names)]
+            metrics: list[Metric] = [
+                verdict.metrics[n] for n in sorted(verdict.candidate.metric_names)
+            ]
             for i, metric in enumerate(metrics):
                 value = format_value(verdict.candidate.value(metric.name), metric.unit)
                 rows.append([*(label if i == 0 else ["", ""]), metric.label(), value, "", ""])
@@ -157,14 +163,14 @@ def summary_rows(verdicts: Sequence[Verdict]) -> list[list[str]]:
     return rows
 
 
-def summary_lines(
-    verdicts: Sequence[Verdict], changes: Sequence[FrontierChange] = ()
-) -> list[str]:
+def summary_lines(verdicts: Sequence[Verdict], changes: Sequence[FrontierChange] = ()) -> list[str]:
     """The terminal summary: a table of verdicts, then what an update changed."""
     lines: list[str] = []
     if verdicts:
         lines.extend(
-            render_table(("test", "verdict", "metric", "new", "frontier", "change"), summary_rows(verdicts))
+            render_table(
+                ("test", "verdict", "metric", "new", "frontier", "change"), summary_rows(verdicts)
+            )
         )
         counts: dict[str, int] = {}
         for verdict in verdicts:

@@ -63,7 +63,9 @@ def format_json(data: Any) -> str:
         if isinstance(value, dict):
             if not value:
                 return "{}"
-            items = [f"{inner}{scalar(str(k))}: {render(v, depth + 1)}" for k, v in sorted(value.items())]
+            items = [
+                f"{inner}{scalar(str(k))}: {render(v, depth + 1)}" for k, v in sorted(value.items())
+            ]
             return "{\n" + ",\n".join(items) + "\n" + pad + "}"
         if isinstance(value, list | tuple):
             if not value:
@@ -106,7 +108,7 @@ class BaselineFile:
             raise BaselineFileError(path, f"not valid JSON ({exc})") from None
         if not isinstance(data, dict) or data.get("format") != FORMAT_NAME:
             raise BaselineFileError(
-                path, f"not a pytest-pareto baseline file (no \"format\": \"{FORMAT_NAME}\")"
+                path, f'not a pytest-pareto baseline file (no "format": "{FORMAT_NAME}")'
             )
         version = data.get("schema_version")
         if not isinstance(version, int) or isinstance(version, bool):

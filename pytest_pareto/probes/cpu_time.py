@@ -5,18 +5,18 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 
-from pytest_pareto.metrics import BUILTIN_METRICS
+from pytest_pareto.metrics import BUILTIN_METRICS, Metric
 from pytest_pareto.probes._protocol import Availability, Scope
 
 __all__ = ["CpuTimeProbe"]
 
 
 class CpuTimeProbe:
-    name = "cpu_time"
-    metrics = (BUILTIN_METRICS["cpu_time"],)
-    scope = Scope.TIMER
-    per_call = frozenset({"cpu_time"})
-    default = True
+    name: str = "cpu_time"
+    metrics: tuple[Metric, ...] = (BUILTIN_METRICS["cpu_time"],)
+    scope: Scope = Scope.TIMER
+    per_call: frozenset[str] = frozenset({"cpu_time"})
+    default: bool = True
 
     def __init__(self) -> None:
         self._start = 0

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Mapping
 from pathlib import Path
 
-from pytest_pareto.metrics import BUILTIN_METRICS
+from pytest_pareto.metrics import BUILTIN_METRICS, Metric
 from pytest_pareto.probes._protocol import Availability, Scope
 
 __all__ = ["PeakRssProbe"]
@@ -29,17 +29,17 @@ def _status_kib(status: Path, field: str) -> int:
 
 
 class PeakRssProbe:
-    name = "peak_rss"
-    metrics = (BUILTIN_METRICS["peak_rss"],)
+    name: str = "peak_rss"
+    metrics: tuple[Metric, ...] = (BUILTIN_METRICS["peak_rss"],)
     per_call: frozenset[str] = frozenset()
-    default = True
+    default: bool = True
 
     def __init__(self, proc_self: Path | str = "/proc/self") -> None:
         proc = Path(proc_self)
         self._clear_refs = proc / "clear_refs"
         self._status = proc / "status"
         self._kernel_reason = self._try_kernel_reset()
-        self.scope = Scope.ROUND if not self._kernel_reason else Scope.SEPARATE
+        self.scope: Scope = Scope.ROUND if not self._kernel_reason else Scope.SEPARATE
         self._before = 0
         self._peak = 0
         self._stop_sampling = threading.Event()

@@ -9,18 +9,18 @@ from __future__ import annotations
 import tracemalloc
 from collections.abc import Mapping
 
-from pytest_pareto.metrics import BUILTIN_METRICS
+from pytest_pareto.metrics import BUILTIN_METRICS, Metric
 from pytest_pareto.probes._protocol import Availability, Scope
 
 __all__ = ["PyAllocProbe"]
 
 
 class PyAllocProbe:
-    name = "py_alloc"
-    metrics = (BUILTIN_METRICS["py_alloc_peak"],)
-    scope = Scope.SEPARATE
+    name: str = "py_alloc"
+    metrics: tuple[Metric, ...] = (BUILTIN_METRICS["py_alloc_peak"],)
+    scope: Scope = Scope.SEPARATE
     per_call: frozenset[str] = frozenset()
-    default = True
+    default: bool = True
 
     def __init__(self) -> None:
         self._started_here = False

@@ -1,0 +1,51 @@
+"""The ``pytest-pareto`` console script: one module per subcommand.
+
+Exit codes: 0 success, 1 a regression was found (or the demo did not behave as expected),
+2 usage or file errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from pytest_pareto._version import __version__
+from pytest_pareto.cli import demo
+from pytest_pareto.cli._common import EXIT_USAGE, Command
+from pytest_pareto.errors import ParetoError
+
+__all__ = ["COMMANDS", "main"]
+
+COMMANDS: tuple[Command, ...] = (demo.COMMAND,)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pytest-pareto",
+        description="Inspect, compare and demonstrate pytest-pareto frontiers.",
+        epilog="Run 'pytest-pareto COMMAND --help' for a command's options and examples.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for command in COMMANDS:
+        command.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args))
+    except ParetoError as exc:
+        print(f"pytest-pareto {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

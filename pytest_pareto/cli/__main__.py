@@ -1,0 +1,5 @@
+import sys
+
+from pytest_pareto.cli import main
+
+sys.exit(main())

@@ -1,0 +1,36 @@
+"""Shared test helpers: points and metrics built from plain numbers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pytest
+
+from pytest_pareto.metrics import BUILTIN_METRICS, Direction, Metric, Variability
+from pytest_pareto.model import Observation, Point, Sample
+
+ACCURACY = Metric("accuracy", "", Direction.HIGHER, Variability.DETERMINISTIC)
+LOSS = Metric("loss", "", Direction.LOWER, Variability.DETERMINISTIC)
+FLOPS = Metric("flops", "FLOP", Direction.LOWER, Variability.DETERMINISTIC)
+WALL_TIME = BUILTIN_METRICS["wall_time"]
+
+
+def make_point(
+    values: Mapping[str, float | Sequence[float]],
+    *,
+    recorded_at: str = "2026-01-01T00:00:00Z",
+    commit: str | None = None,
+) -> Point:
+    """A point from metric values; a sequence gives one process per value."""
+    observations = {}
+    for name, value in values.items():
+        if isinstance(value, int | float):
+            observations[name] = Observation.single(float(value))
+        else:
+            observations[name] = Observation(tuple(Sample((float(v),)) for v in value))
+    return Point(observations, recorded_at=recorded_at, commit=commit)
+
+
+@pytest.fixture
+def metrics() -> dict[str, Metric]:
+    return {m.name: m for m in (ACCURACY, LOSS, FLOPS, WALL_TIME)}
