@@ -8,7 +8,6 @@ happens under a lock file, so a reader sees the old file or the new one, never a
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import math
 import os
@@ -17,9 +16,8 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from filelock import FileLock
-
 from pytest_pareto.errors import BaselineFileError, ConfigError
+from pytest_pareto.locks import file_lock
 from pytest_pareto.model import TestBaseline
 
 __all__ = [
@@ -35,8 +33,6 @@ FORMAT_NAME = "pytest-pareto baselines"
 SCHEMA_VERSION = 1
 MAX_FILE_BYTES = 64 * 1024 * 1024
 """Refuse to parse larger files: a baseline file this big is a mistake or an attack."""
-
-LOCK_TIMEOUT_S = 120
 
 _TEMP_PREFIX = ".pareto-tmp-"
 
@@ -207,10 +203,7 @@ class Store:
     def locked(self, path: Path) -> Iterator[None]:
         """Hold the lock of one baseline file (kept outside the repository, per host)."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        key = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:16]
-        lock_dir = Path(tempfile.gettempdir()) / "pytest-pareto-locks"
-        lock_dir.mkdir(exist_ok=True)
-        with FileLock(str(lock_dir / f"{key}.lock"), timeout=LOCK_TIMEOUT_S):
+        with file_lock(path):
             yield
 
     def update(
