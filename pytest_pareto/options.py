@@ -27,6 +27,8 @@ class TestOptions:
     iterations: int | None = None
     max_time: float | None = None
     group: str | None = None
+    processes: int | None = None
+    """Most worker processes per side for noisy metrics; ``None``: the run's setting."""
 
     def measure_options(self, base: MeasureOptions) -> MeasureOptions:
         changes: dict[str, Any] = {}
@@ -86,6 +88,11 @@ class TestOptions:
         group = kwargs.get("group")
         if group is not None and not isinstance(group, str):
             raise ConfigError(f"group= must be a string, got {group!r}")
+        processes = kwargs.get("processes")
+        if processes is not None and (
+            isinstance(processes, bool) or not isinstance(processes, int) or processes < 1
+        ):
+            raise ConfigError(f"processes= must be an integer >= 1, got {processes!r}")
         return cls(
             metrics=metrics,
             tolerance=parsed_tolerance,
@@ -94,6 +101,7 @@ class TestOptions:
             iterations=kwargs.get("iterations"),
             max_time=float(max_time) if max_time is not None else None,
             group=group,
+            processes=processes,
         )
 
     def check_metric_names(self, test_id: str, known: Sequence[str]) -> None:

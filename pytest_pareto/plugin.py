@@ -31,7 +31,7 @@ from pytest_pareto.storage import Store
 __all__ = ["ParetoSession", "pareto"]
 
 # Further pytest-layer modules, each one topic (named _pytest_*.py), loaded with this one.
-pytest_plugins: list[str] = []
+pytest_plugins: list[str] = ["pytest_pareto._pytest_replicate"]
 
 SESSION_PLUGIN_NAME = "pareto-session"
 session_key = pytest.StashKey["ParetoSession"]()
@@ -226,12 +226,12 @@ class ParetoSession:
             reasons = "; ".join(f"{p.name}: {p.availability().reason}" for p in unavailable)
             pytest.skip(f"pareto: cannot measure here: {reasons}")
         probes = [p for p in probes if p not in unavailable]
-        return Recorder(
-            item.nodeid,
-            probes=probes,
-            options=options.measure_options(self.measure_options),
-            registry=self.registry,
+        from pytest_pareto._pytest_replicate import measuring_for  # imports this module
+
+        probes, measure_options = measuring_for(
+            item, probes, options.measure_options(self.measure_options)
         )
+        return Recorder(item.nodeid, probes=probes, options=measure_options, registry=self.registry)
 
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         if not self._measured(item):
@@ -265,9 +265,11 @@ class ParetoSession:
         if recorder is None or not recorder.used:
             return
         try:
-            verdict = self._judge(item, recorder)
+            verdict: Verdict | str = self._judge(item, recorder)
         except ParetoError as exc:
-            pytest.fail(f"pareto: {exc}", pytrace=False)
+            verdict = str(exc)  # failed outside the except block: no chained traceback
+        if isinstance(verdict, str):
+            pytest.fail(f"pareto: {verdict}", pytrace=False)
         item.stash[verdict_key] = verdict
         item.user_properties.append(("pareto_outcome", verdict.outcome.value))
         item.config.hook.pytest_pareto_verdict(item=item, verdict=verdict)
@@ -281,13 +283,17 @@ class ParetoSession:
         assert point is not None  # recorder.used
         baseline = item.stash.get(baseline_key, None)
         references, reason = comparable_points(baseline, self.machine, self.matching)
+        from pytest_pareto._pytest_replicate import comparators_for, replicated_inputs
+
         policy = JudgePolicy(
             tolerances=options.tolerance,
             default_tolerance=self.default_tolerance,
             gating=frozenset(options.metrics) if options.metrics is not None else None,
+            comparators=comparators_for(item),
         )
         metrics = dict(baseline.metrics) if baseline is not None else {}
         metrics.update(recorder.metrics)
+        point, references, reason = replicated_inputs(item, point, references, reason, metrics)
         return judge(item.nodeid, point, references, metrics, policy, skipped_reason=reason)
 
     @pytest.hookimpl(wrapper=True)
