@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from pytest_pareto.probes._protocol import Availability, Probe, Scope
+from pytest_pareto.probes._protocol import Availability, CallProbe, Probe, Scope
 from pytest_pareto.probes.cpu_time import CpuTimeProbe
+from pytest_pareto.probes.instructions import InstructionsProbe
 from pytest_pareto.probes.peak_rss import PeakRssProbe
-from pytest_pareto.probes.py_alloc import PyAllocProbe
+from pytest_pareto.probes.py_alloc import PyAllocProbe, PyAllocRetainedProbe
 from pytest_pareto.probes.wall_time import WallTimeProbe
 
 __all__ = [
     "Availability",
+    "CallProbe",
     "CpuTimeProbe",
+    "InstructionsProbe",
     "PeakRssProbe",
     "Probe",
     "PyAllocProbe",
+    "PyAllocRetainedProbe",
     "Scope",
     "WallTimeProbe",
     "builtin_probes",
@@ -22,4 +26,11 @@ __all__ = [
 
 def builtin_probes() -> list[Probe]:
     """Fresh instances of the probes that ship with pytest-pareto."""
-    return [WallTimeProbe(), CpuTimeProbe(), PeakRssProbe(), PyAllocProbe()]
+    return [
+        WallTimeProbe(),
+        CpuTimeProbe(),
+        PeakRssProbe(),
+        PyAllocProbe(),
+        PyAllocRetainedProbe(),
+        InstructionsProbe(),
+    ]
