@@ -34,6 +34,7 @@ from pytest_pareto.errors import BaselineFileError, ConfigError, MeasurementErro
 from pytest_pareto.frontier import comparable_points
 from pytest_pareto.judging import JudgePolicy, Verdict, judge
 from pytest_pareto.locks import measurement_lock
+from pytest_pareto.machine import Machine
 from pytest_pareto.measure import MeasureOptions
 from pytest_pareto.metrics import Metric, Variability
 from pytest_pareto.model import Observation, Point, Sample, utc_now
@@ -62,9 +63,15 @@ from pytest_pareto.stats import (
     SequentialDesign,
     needs_more_processes,
 )
-from pytest_pareto.worktree import RefWorktree, add_worktree
+from pytest_pareto.worktree import RefWorktree, add_worktree, resolve_commit
 
-__all__ = ["comparators_for", "measuring_for", "replicated_inputs"]
+__all__ = [
+    "comparators_for",
+    "measuring_for",
+    "parse_age",
+    "replicated_inputs",
+    "stale_warnings",
+]
 
 AGAINST_INFO = "pareto_against"
 """``extra_info`` key of a reference point measured from ``--pareto-against``."""
@@ -481,6 +488,8 @@ def pytest_configure(config: pytest.Config) -> None:
                 "use one at a time"
             )
         worker_file = config.getoption("pareto_worker")
+        if against and not worker_file:
+            resolve_commit(config.rootpath, against)  # a bad ref stops the run right away
         controller = Controller(
             config=config,
             session=session,
@@ -576,8 +585,10 @@ def pytest_runtest_makereport(
         return report
     if report.failed:
         outcome = "failed" if report.when == "call" else "error"
+        crash = getattr(report.longrepr, "reprcrash", None)
         lines = report.longreprtext.strip().splitlines()
-        controller.outcomes[item.nodeid] = (outcome, lines[-1][:500] if lines else "")
+        message = str(crash.message) if crash is not None else (lines[-1] if lines else "")
+        controller.outcomes[item.nodeid] = (outcome, message[:500])
     elif report.skipped:
         controller.outcomes[item.nodeid] = ("skipped", "")
     elif report.when == "call":
@@ -612,7 +623,9 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
             f"replicated {controller.tests} test{'s' if controller.tests != 1 else ''} in "
             f"{controller.batches} worker processes{against}, {controller.seconds:.1f}s"
         )
-    warnings = stale_warnings(controller.session.verdicts, controller)
+    warnings = stale_warnings(
+        controller.session.verdicts, controller.session.machine, controller.max_age_s
+    )
     if not lines and not warnings:
         return
     terminalreporter.write_sep("-", "pareto processes")
@@ -643,10 +656,11 @@ def _describe_age(seconds: float) -> str:
     return f"{seconds / 60:.0f} minutes"
 
 
-def stale_warnings(verdicts: Sequence[Verdict], controller: Controller) -> list[str]:
+def stale_warnings(
+    verdicts: Sequence[Verdict], machine: Machine, max_age_s: float | None
+) -> list[str]:
     """Warnings for stored points with noisy metrics that are old or from another machine."""
     now = _dt.datetime.fromisoformat(utc_now().replace("Z", "+00:00"))
-    machine = controller.session.machine
     warnings = []
     seen = set()
     for verdict in verdicts:
@@ -659,7 +673,7 @@ def stale_warnings(verdicts: Sequence[Verdict], controller: Controller) -> list[
             seen.add((verdict.test_id, point.id))
             problems = []
             age = _age_s(point.recorded_at, now)
-            if controller.max_age_s is not None and age is not None and age > controller.max_age_s:
+            if max_age_s is not None and age is not None and age > max_age_s:
                 problems.append(f"is {_describe_age(age)} old")
             if point.machine is None or point.machine.hardware_class != machine.hardware_class:
                 where = point.machine.describe() if point.machine else "an unknown machine"

@@ -295,7 +295,7 @@ class RankComparator:
             reference=ref,
             relation=relation,
             tolerance=tolerance,
-            method=f"Mann-Whitney U at level {level:.2g}",
+            method=f"Mann-Whitney U, level {level:.2g}",
             p_value=p_worse if diff >= 0 else p_better,
             confidence=self.confidence,
             interval=ratio_interval(

@@ -11,7 +11,7 @@ from pathlib import Path
 from pytest_pareto.errors import ConfigError
 from pytest_pareto.locks import file_lock
 
-__all__ = ["RefWorktree", "add_worktree", "repository_root"]
+__all__ = ["RefWorktree", "add_worktree", "repository_root", "resolve_commit"]
 
 GIT_TIMEOUT_S = 300
 
@@ -65,8 +65,8 @@ class RefWorktree:
         _git(self.top, "worktree", "prune")
 
 
-def add_worktree(repo_dir: Path, ref: str) -> RefWorktree:
-    """Check ``ref`` out into a new temporary worktree of the repository holding ``repo_dir``.
+def resolve_commit(repo_dir: Path, ref: str) -> tuple[Path, str]:
+    """The top of the repository holding ``repo_dir`` and the commit ``ref`` names there.
 
     Raises :class:`ConfigError` when there is no repository or ``ref`` names no commit.
     """
@@ -77,7 +77,12 @@ def add_worktree(repo_dir: Path, ref: str) -> RefWorktree:
             f"--pareto-against {ref}: not a commit in {top} (try a branch, a tag, HEAD~1 or a "
             "commit hash; a shallow clone may need `git fetch --unshallow`)"
         )
-    commit = resolved.stdout.strip()
+    return top, resolved.stdout.strip()
+
+
+def add_worktree(repo_dir: Path, ref: str) -> RefWorktree:
+    """Check ``ref`` out into a new temporary worktree of the repository holding ``repo_dir``."""
+    top, commit = resolve_commit(repo_dir, ref)
     folder = Path(tempfile.mkdtemp(prefix="pareto-against-"))
     path = folder / "tree"
     # Worktree bookkeeping in .git is not safe against concurrent adds (xdist workers).
