@@ -218,6 +218,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--aa", type=int, default=60, help="A/A pairs")
     parser.add_argument("--per-slowdown", type=int, default=10, help="pairs per slowdown")
     parser.add_argument("--processes", type=int, default=None, help="--pareto-processes")
+    parser.add_argument("--skip-stored", action="store_true", help="skip the stored-baseline gate")
     parser.add_argument("--skip-against", action="store_true", help="skip --pareto-against")
     parser.add_argument("--out", type=Path, default=None, help="folder for the results file")
     parser.add_argument("--keep", type=Path, default=None, help="build the project here")
@@ -247,8 +248,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     seconds: dict[str, float] = {}
     print(f"project: {folder}; {len(cases)} cases; load before: {load_before}", flush=True)
     with LoadSampler() as sampler:
-        seconds["pareto update"], _ = run_pytest(folder, [*ours, "--pareto-update"], logs / "1.txt")
-        print(f"  pareto baseline: {seconds['pareto update']:.0f} s", flush=True)
+        if not args.skip_stored:
+            seconds["pareto update"], _ = run_pytest(
+                folder, [*ours, "--pareto-update"], logs / "1.txt"
+            )
+            print(f"  pareto baseline: {seconds['pareto update']:.0f} s", flush=True)
         seconds["bench save"], _ = run_pytest(
             folder, [*bench, "--benchmark-save=base"], logs / "2.txt"
         )
@@ -257,8 +261,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         write_cases(folder, cases)  # the candidate: the working tree does more work
         stored = folder / "stored.jsonl"
         os.environ["HARNESS_VERDICTS"] = str(stored)
-        seconds["pareto check"], _ = run_pytest(folder, ours, logs / "3.txt")
-        print(f"  pareto check (stored baseline): {seconds['pareto check']:.0f} s", flush=True)
+        if not args.skip_stored:
+            seconds["pareto check"], _ = run_pytest(folder, ours, logs / "3.txt")
+            print(f"  pareto check (stored baseline): {seconds['pareto check']:.0f} s", flush=True)
         # One flag with both checks: the option takes several values, and a repeated flag
         # would replace the first.
         compare = ["--benchmark-compare=0001", "--benchmark-compare-fail", "min:5%", "mean:5%"]
@@ -275,12 +280,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"  pareto --pareto-against HEAD: {seconds['pareto against']:.0f} s", flush=True)
     load_after = Path("/proc/loadavg").read_text().strip()
 
-    results: dict[str, dict[str, object]] = {
-        "pytest-pareto, stored baseline": {
+    results: dict[str, dict[str, object]] = {}
+    if not args.skip_stored:
+        results["pytest-pareto, stored baseline"] = {
             "seconds": seconds["pareto update"] + seconds["pareto check"],
             "rates": rates(pareto_flags(read_verdicts(stored)), cases),
-        },
-    }
+        }
     if not args.skip_against:
         results["pytest-pareto --pareto-against HEAD"] = {
             "seconds": seconds["pareto against"],

@@ -547,6 +547,7 @@ def pytest_runtest_protocol(
         and controller.worker is None
         and hasattr(item.config, "workerinput")
         and item.nodeid not in controller.results
+        and controller.session._measured(item)
     ):
         # Under xdist: one test at a time, holding the host's measurement lock.
         with measurement_lock():
@@ -606,8 +607,6 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         if not outcome:
             continue
         metrics, samples = controller.measured.get(test_id, ({}, {}))
-        if outcome == "passed" and not samples:
-            outcome, message = "skipped", "it measured nothing"
         runs.append(TestRun(test_id, outcome, metrics, samples, message))
     write_runs(controller.worker.out, runs)
 

@@ -295,21 +295,20 @@ def replicate(
     def run(side: Side, ids: Sequence[str], noisy_only: bool) -> None:
         if not ids:
             return
+        state.batches += 1
         try:
             runs = run_batch(side, ids, noisy_only)
         except MeasurementError as exc:
-            runs = {}
             for test_id in ids:
                 state.note(side, test_id, f"the {side.value} worker failed: {exc}")
-        finally:
-            state.batches += 1
+            return
         for test_id in ids:
             found = runs.get(test_id)
             if found is None:
                 state.note(side, test_id, f"the {side.value} worker did not run it")
                 if side is Side.REFERENCE:
                     state.reference_absent.add(test_id)
-            elif found.outcome in ("failed", "error"):
+            elif found.outcome != "passed":
                 state.note(side, test_id, f"it {found.outcome} in a {side.value} worker")
                 if found.message:
                     state.note(side, test_id, found.message)
