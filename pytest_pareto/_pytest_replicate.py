@@ -28,12 +28,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from filelock import Timeout
 
 from pytest_pareto.dominance import Comparator, compare_values
 from pytest_pareto.errors import BaselineFileError, ConfigError, MeasurementError
 from pytest_pareto.frontier import comparable_points
 from pytest_pareto.judging import JudgePolicy, Verdict, judge
-from pytest_pareto.locks import measurement_lock
+from pytest_pareto.locks import LOCK_TIMEOUT_S, measurement_lock
 from pytest_pareto.machine import Machine
 from pytest_pareto.measure import MeasureOptions
 from pytest_pareto.metrics import Metric, Variability
@@ -237,10 +238,16 @@ class Controller:
         )
 
         def run_batch(side: Side, ids: Sequence[str], noisy_only: bool) -> Mapping[str, TestRun]:
-            if lock_batches:
+            if not lock_batches:
+                return self.run_batch(side, ids, noisy_only)
+            try:
                 with measurement_lock():
                     return self.run_batch(side, ids, noisy_only)
-            return self.run_batch(side, ids, noisy_only)
+            except Timeout:
+                raise MeasurementError(
+                    f"waited {LOCK_TIMEOUT_S:.0f}s for the host's measurement lock: another run "
+                    "on this machine is measuring"
+                ) from None
 
         def needs_more(test_id: str, state: Replication) -> bool:
             item = by_id[test_id]
@@ -400,8 +407,9 @@ def comparators_from(design: SequentialDesign) -> dict[Variability, Comparator]:
 def comparators_for(item: pytest.Item) -> dict[Variability, Comparator]:
     """The comparators that judge ``item`` (the rank test with the test's design)."""
     controller = _controller(item.config)
-    design = controller.design(item) if controller is not None else SequentialDesign()
-    return comparators_from(design)
+    if controller is None:
+        return comparators_from(SequentialDesign())
+    return comparators_from(controller.design(item))
 
 
 def measuring_for(
@@ -550,8 +558,12 @@ def pytest_runtest_protocol(
         and controller.session._measured(item)
     ):
         # Under xdist: one test at a time, holding the host's measurement lock.
-        with measurement_lock():
-            controller.replicate_items([item], lock_batches=False)
+        try:
+            with measurement_lock():
+                controller.replicate_items([item], lock_batches=False)
+        except Timeout:
+            problem = f"waited {LOCK_TIMEOUT_S:.0f}s for the host's measurement lock"
+            controller.results[item.nodeid] = Replication(problems={item.nodeid: problem})
     return (yield)
 
 

@@ -146,6 +146,24 @@ def test_a_crashing_worker_is_reported_for_its_tests() -> None:
     assert "the candidate worker failed: the worker wrote no results" in state.problems["a"]
 
 
+def test_a_crashing_reference_worker_is_a_problem_not_an_absent_test() -> None:
+    def crash_reference(side: Side, ids: Sequence[str], noisy_only: bool) -> dict[str, TestRun]:
+        if side is Side.REFERENCE:
+            raise MeasurementError("no module named model")
+        return {t: passed(t) for t in ids}
+
+    state = replicate(
+        ["a"],
+        {"a": SequentialDesign(max_processes=2)},
+        crash_reference,
+        lambda t, s: False,
+        against=True,
+    )
+    assert "reference worker failed: no module named model" in state.reference_problems["a"]
+    assert "a" not in state.reference_absent
+    assert state.processes(Side.CANDIDATE, "a") == 2
+
+
 def test_deterministic_metrics_come_from_the_first_process() -> None:
     state = Replication()
     metrics = {"wall_time": WALL, "accuracy": ACCURACY}
