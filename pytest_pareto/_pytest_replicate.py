@@ -78,6 +78,8 @@ AGAINST_INFO = "pareto_against"
 """``extra_info`` key of a reference point measured from ``--pareto-against``."""
 
 DEFAULT_PROCESS_MAX_TIME = "0.1"
+UPDATE_PROCESSES = 20
+"""Processes of a point stored by ``--pareto-update`` (fewer if the test asks for fewer)."""
 DEFAULT_BASELINE_MAX_AGE = "7d"
 
 
@@ -89,7 +91,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         metavar="N",
         help="most worker processes per side for noisy metrics (default: ini "
-        f"pareto_processes, {DEFAULT_PROCESSES}); looks at 5, 10, 20 stop early once decided. "
+        f"pareto_processes, {DEFAULT_PROCESSES}); looks at 5, 10, 20, 40 stop early once "
+        f"decided; --pareto-update stores {UPDATE_PROCESSES}. "
         "1 measures in this process only, with a conservative rule.",
     )
     group.addoption(
@@ -187,6 +190,8 @@ class Controller:
 
     def design(self, item: pytest.Item) -> SequentialDesign:
         processes = self.processes or self.options(item).processes or self.default_processes
+        if self.session.update:
+            processes = min(processes, UPDATE_PROCESSES)
         return SequentialDesign(max_processes=processes, alpha=self.alpha)
 
     def may_be_noisy(self, item: pytest.Item) -> bool:
@@ -254,7 +259,7 @@ class Controller:
             if not state.observations(Side.CANDIDATE, test_id, noisy=True):
                 return False  # nothing noisy after all: one process was enough
             if self.session.update:
-                return True  # a stored point is judged against for a long time: measure it fully
+                return True  # a stored point is the reference of many runs: measure it fully
             verdict = self.interim_verdict(item, state)
             design = self.design(item)
             return verdict is not None and any(

@@ -49,8 +49,8 @@ __all__ = [
 DEFAULT_ALPHA = 0.05
 """Chance of a false "worse" per test, over all looks and comparisons."""
 
-DEFAULT_PROCESSES = 20
-"""Most processes per side; looks at 5, 10 and 20."""
+DEFAULT_PROCESSES = 40
+"""Most processes per side; looks at 5, 10, 20 and 40."""
 
 SINGLE_PROCESS_MARGIN = 3.0
 """With one process on a side, a change counts only beyond this factor on top of the
@@ -165,7 +165,7 @@ def ratio_interval(
 class SequentialDesign:
     """When to look at the data, and how much of ``alpha`` each look may spend.
 
-    Looks come at ``first_look`` processes, doubling up to ``max_processes`` (5, 10, 20).
+    Looks come at ``first_look`` processes, doubling up to ``max_processes`` (5, 10, 20, 40).
     Look ``k`` tests at ``alpha * (t_k**rho - t_(k-1)**rho)`` with ``t_k`` its share of
     ``max_processes`` (a power-family spending function): the levels add up to ``alpha``,
     so over all looks the chance of a false "worse" is at most ``alpha`` (union bound),
