@@ -16,7 +16,7 @@ case, a pair of tests measuring it: ``test_pareto[case]`` (the ``pareto`` fixtur
 It prints (and with ``--out`` writes) a table: per gate, the false-alarm rate on A/A pairs,
 the detection rate per slowdown, the inconclusive rate, and the wall time spent.
 
-Not part of the test suite. Example (about 30 minutes on 2 shared cores)::
+Not part of the test suite. Example (about 40 minutes on 2 shared cores)::
 
     python benchmarks/harness.py --aa 60 --per-slowdown 10 --out benchmarks/results
 """
