@@ -122,21 +122,25 @@ class Recorder:
         name: str,
         value: float,
         unit: str | None = None,
-        better: str = "lower",
+        better: str | None = None,
         *,
         noisy: bool = False,
     ) -> None:
         """Record a metric of your own (accuracy, loss, tokens/s) as an objective.
 
-        ``better`` is ``"lower"`` or ``"higher"``. Values are deterministic unless
-        ``noisy=True`` (then they are judged with statistics like measured times).
+        ``better`` is ``"lower"`` or ``"higher"``; when omitted it comes from the metric's
+        registered definition (see the ``pytest_pareto_add_metrics`` hook), else ``"lower"``.
+        Values are deterministic unless ``noisy=True`` (then they are judged with statistics
+        like measured times).
         """
         if not isinstance(name, str) or not _METRIC_NAME.match(name):
             raise ConfigError(
                 f"record(): metric name {name!r} must start with a letter or _ and contain only "
                 "letters, digits, _, . and -"
             )
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        if isinstance(value, bool):
+            raise ConfigError(f"record({name!r}, ...): value must be a number, got bool")
+        if not isinstance(value, int | float):
             try:
                 value = float(value)  # numpy and torch scalars
             except (TypeError, ValueError):
@@ -145,7 +149,6 @@ class Recorder:
                 ) from None
         if not math.isfinite(value):
             raise ConfigError(f"record({name!r}, {value!r}): value must be a finite number")
-        direction = Direction.parse(better)
         if name in BUILTIN_METRICS or any(name in {m.name for m in p.metrics} for p in self.probes):
             raise ConfigError(
                 f"record(): {name!r} is measured by pytest-pareto itself; record under another name"
@@ -155,6 +158,10 @@ class Recorder:
         known = self.registry.get(name)
         unit = unit if unit is not None else (known.unit if known else "")
         variability = Variability.NOISY if noisy else Variability.DETERMINISTIC
+        if better is not None:
+            direction = Direction.parse(better)
+        else:
+            direction = known.direction if known is not None else Direction.LOWER
         if known is not None and known.direction is not direction:
             raise ConfigError(
                 f"record({name!r}): better={direction.value} conflicts with the registered "
