@@ -6,7 +6,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, SupportsFloat
 
 from pytest_pareto.errors import ConfigError
 from pytest_pareto.machine import Machine
@@ -26,6 +26,18 @@ def select_probes(probes: Iterable[Probe], wanted: Iterable[str] | None) -> list
         return [p for p in probes if p.default]
     names = set(wanted)
     return [p for p in probes if names & {m.name for m in p.metrics}]
+
+
+def _as_number(name: str, value: object) -> float:
+    """A finite float from a number or a numeric scalar (numpy, torch); never from text."""
+    if isinstance(value, bool | str | bytes) or not isinstance(value, SupportsFloat):
+        raise ConfigError(
+            f"record({name!r}, ...): value must be a number, got {type(value).__name__}"
+        )
+    number = float(value)
+    if not math.isfinite(number):
+        raise ConfigError(f"record({name!r}, {value!r}): value must be a finite number")
+    return number
 
 
 class Recorder:
@@ -120,7 +132,7 @@ class Recorder:
     def record(
         self,
         name: str,
-        value: float,
+        value: SupportsFloat,
         unit: str | None = None,
         better: str | None = None,
         *,
@@ -138,17 +150,7 @@ class Recorder:
                 f"record(): metric name {name!r} must start with a letter or _ and contain only "
                 "letters, digits, _, . and -"
             )
-        if isinstance(value, bool):
-            raise ConfigError(f"record({name!r}, ...): value must be a number, got bool")
-        if not isinstance(value, int | float):
-            try:
-                value = float(value)  # numpy and torch scalars
-            except (TypeError, ValueError):
-                raise ConfigError(
-                    f"record({name!r}, ...): value must be a number, got {type(value).__name__}"
-                ) from None
-        if not math.isfinite(value):
-            raise ConfigError(f"record({name!r}, {value!r}): value must be a finite number")
+        number = _as_number(name, value)
         if name in BUILTIN_METRICS or any(name in {m.name for m in p.metrics} for p in self.probes):
             raise ConfigError(
                 f"record(): {name!r} is measured by pytest-pareto itself; record under another name"
@@ -176,7 +178,7 @@ class Recorder:
             floor=known.floor if known else 0.0,
         )
         self._metrics[name] = metric
-        self._samples[name] = Sample((float(value),))
+        self._samples[name] = Sample((number,))
 
     # -- result ------------------------------------------------------------------------
 

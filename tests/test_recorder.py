@@ -68,6 +68,8 @@ def test_record_accepts_numeric_scalars_of_other_libraries() -> None:
     [
         (("accuracy", "high"), {}, "value must be a number, got str"),
         (("accuracy", True), {}, "value must be a number, got bool"),
+        (("accuracy", "0.9"), {}, "value must be a number, got str"),
+        (("accuracy", None), {}, "value must be a number, got NoneType"),
         (("accuracy", float("inf")), {}, "finite"),
         (("2fast", 1.0), {}, "must start with a letter"),
         (("accuracy", 0.9), {"better": "up"}, "better='lower' or better='higher'"),
