@@ -151,8 +151,8 @@ class NvmlProbe:
         milliwatts = sum(self._nvml.nvmlDeviceGetPowerUsage(d.handle) for d in self._sampled)
         return float(milliwatts) / 1000.0
 
-    def _sample(self) -> None:
-        self._samples.append((self._clock(), self._power_w()))
+    def _sample(self, at: float | None = None) -> None:
+        self._samples.append((self._clock() if at is None else at, self._power_w()))
 
     def start(self) -> None:
         if not self.availability().available:
@@ -167,7 +167,7 @@ class NvmlProbe:
                 self._nvml.nvmlDeviceGetTotalEnergyConsumption(d.handle) for d in self._counted
             ]
             if self._sampled:
-                self._sample()
+                self._sample(self._t0)  # the samples span exactly [t0, t1]
                 self._stop_sampling.clear()
                 self._sampler = threading.Thread(
                     target=self._sample_until_stopped, name="pareto-nvml-sampler", daemon=True
@@ -192,8 +192,9 @@ class NvmlProbe:
                 self._stop_sampling.set()
                 self._sampler.join()
                 self._sampler = None
-                self._sample()
             t1 = self._clock()
+            if self._sampled:
+                self._sample(t1)
         except self._nvml.NVMLError as exc:
             raise MeasurementError(f"NVML failed at the end of a measurement: {exc}") from None
         deltas = [after - before for before, after in zip(self._energy_start, end, strict=True)]
