@@ -11,6 +11,7 @@ on machines whose GPUs are all the same model).
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -85,7 +86,10 @@ def open_nvml(environ: Mapping[str, str] | None = None) -> tuple[Any, GpuInvento
     """
     environ = os.environ if environ is None else environ
     try:
-        import pynvml
+        with warnings.catch_warnings():
+            # The deprecated ``pynvml`` PyPI shim warns on import; it wraps nvidia-ml-py.
+            warnings.simplefilter("ignore")
+            import pynvml
     except ImportError:
         raise NvmlUnavailable(f"nvidia-ml-py is not installed ({INSTALL_HINT})") from None
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fake_pynvml import FakeGpu, NVMLError_DriverNotLoaded, NVMLError_LibraryNotFound, install
@@ -207,3 +208,23 @@ def test_an_nvml_failure_during_the_measurement_is_an_error(
     fake.fail_energy_reads = True
     with pytest.raises(MeasurementError, match="Insufficient Permissions"):
         probe.stop()
+
+
+def test_a_warning_on_importing_pynvml_does_not_break_the_probe(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # The deprecated ``pynvml`` PyPI package warns on import (and tests turn warnings into
+    # errors); it wraps nvidia-ml-py, so the probe must still work.
+    (tmp_path / "pynvml.py").write_text(
+        "import warnings\n"
+        "warnings.warn('The pynvml package is deprecated.', FutureWarning)\n"
+        "from fake_pynvml import *  # noqa: F403\n"
+        "from fake_pynvml import FakePynvml, FakeGpu\n"
+        "_fake = FakePynvml([FakeGpu()])\n"
+        "def __getattr__(name):\n"
+        "    return getattr(_fake, name)\n"
+    )
+    monkeypatch.delitem(sys.modules, "pynvml", raising=False)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    availability = NvmlProbe(environ={}).availability()
+    assert availability.available, availability.reason

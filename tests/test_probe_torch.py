@@ -11,7 +11,14 @@ import pytest
 from pytest_pareto.errors import MeasurementError
 from pytest_pareto.measure import MeasureOptions, measure
 from pytest_pareto.metrics import Variability
-from pytest_pareto.probes import CudaMemoryProbe, CudaTimeProbe, FlopsProbe, Probe, Scope
+from pytest_pareto.probes import (
+    Availability,
+    CudaMemoryProbe,
+    CudaTimeProbe,
+    FlopsProbe,
+    Probe,
+    Scope,
+)
 from pytest_pareto.probes.torch_cuda import torch_cuda_status
 
 torch = pytest.importorskip("torch")
@@ -178,12 +185,50 @@ class FakeCuda:
 def test_cuda_time_from_synchronised_events() -> None:
     cuda = FakeCuda()
     probe = CudaTimeProbe(cuda)
+    assert probe.scope is Scope.ROUND  # its synchronisation stays outside the host clocks
     assert probe.availability().method.startswith("CUDA events on the current stream of NVIDIA")
     probe.start()
     cuda.run_kernel(12.5)
     cuda.run_kernel(7.5)
     assert probe.stop() == {"cuda_time": pytest.approx(0.020)}  # ms -> s
     assert cuda.log == ["synchronize", "record", "record", "event-synchronize", "elapsed"]
+
+
+def test_cuda_synchronisation_stays_outside_the_host_clocks() -> None:
+    cuda = FakeCuda()
+
+    class HostClock:  # stands for wall_time and cpu_time
+        name = "host_clock"
+        metrics = ()
+        scope = Scope.TIMER
+        per_call: frozenset[str] = frozenset()
+        default = True
+
+        def availability(self) -> Availability:
+            return Availability.yes("a host clock")
+
+        def start(self) -> None:
+            cuda.log.append("clock-start")
+
+        def stop(self) -> dict[str, float]:
+            cuda.log.append("clock-stop")
+            return {}
+
+    result = measure(
+        lambda: cuda.run_kernel(3.0),
+        probes=[HostClock(), CudaTimeProbe(cuda)],
+        options=MeasureOptions(rounds=1, iterations=2, warmup=0),
+    )
+    assert cuda.log[:7] == [
+        "synchronize",
+        "record",
+        "clock-start",
+        "clock-stop",
+        "record",
+        "event-synchronize",
+        "elapsed",
+    ]
+    assert result.samples["cuda_time"].rounds == (pytest.approx(0.003),)  # per call
 
 
 def test_gpu_peak_memory_above_the_memory_before() -> None:

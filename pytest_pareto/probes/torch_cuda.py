@@ -133,7 +133,9 @@ class CudaTimeProbe(_CudaProbe):
 
     name = "cuda_time"
     metrics: tuple[Metric, ...] = (BUILTIN_METRICS["cuda_time"],)
-    scope: Scope = Scope.TIMER
+    # Around each round but outside the host clocks: its synchronisation must not count as
+    # wall or CPU time.
+    scope: Scope = Scope.ROUND
     per_call: frozenset[str] = frozenset({"cuda_time"})
 
     def __init__(self, cuda: Any = None) -> None:
