@@ -104,6 +104,18 @@ def test_a_wrap_with_an_unknown_range_records_nothing(tmp_path: Path) -> None:
     assert probe.stop() == {}
 
 
+def test_counters_that_never_move_record_nothing(tmp_path: Path) -> None:
+    zone(tmp_path, "intel-rapl:0", "package-0", 42)
+    clock = iter([10.0, 11.0])  # a one-second pass: live counters would have moved
+    probe = RaplProbe(tmp_path, clock=lambda: next(clock))
+    probe.start()
+    assert probe.stop() == {}
+    clock = iter([10.0, 10.001])  # too short to tell: a true zero
+    probe = RaplProbe(tmp_path, clock=lambda: next(clock))
+    probe.start()
+    assert probe.stop() == {"energy_cpu": 0.0}
+
+
 def test_energy_per_call_through_the_measuring_loop(tmp_path: Path) -> None:
     package0 = zone(tmp_path, "intel-rapl:0", "package-0", 0)
     calls = []

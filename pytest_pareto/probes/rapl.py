@@ -14,13 +14,15 @@ Sources, in order of preference:
 package; ``psys`` covers the whole platform and is left out). Counters are socket-wide, so the
 work of other processes counts too, and they update about every millisecond: the probe brackets
 the whole timed pass and the metric is noisy. A counter that passed ``max_energy_range_uj``
-during the pass wraps to zero, which the probe adds back.
+during the pass wraps to zero, which the probe adds back; counters that never move (dead ones
+that some hypervisors expose) record nothing rather than a zero.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +34,8 @@ __all__ = ["EnergyCounter", "RaplProbe", "find_counters"]
 
 _POWERCAP_ZONE = re.compile(r"^(intel-rapl|intel-rapl-mmio):(\d+)(?::(\d+))?$")
 _DIE = re.compile(r"^(package-\d+)-die-\d+$")
+STUCK_AFTER_S = 0.05
+"""A pass this long moves any live counter (they update about every millisecond)."""
 _MIRROR_CHECKS = 3
 """Readings compared to tell a die zone that mirrors another's counter."""
 
@@ -207,10 +211,14 @@ class RaplProbe:
     default: bool = True
     default_rule: str = "by default where available"
 
-    def __init__(self, sysfs: Path | str = "/sys") -> None:
+    def __init__(
+        self, sysfs: Path | str = "/sys", *, clock: Callable[[], float] = time.perf_counter
+    ) -> None:
         self._sysfs = Path(sysfs)
+        self._clock = clock
         self._found: tuple[tuple[EnergyCounter, ...], str] | None = None
         self._start: list[int] = []
+        self._started_at = 0.0
 
     @property
     def counters(self) -> tuple[EnergyCounter, ...]:
@@ -237,10 +245,12 @@ class RaplProbe:
     def start(self) -> None:
         if not self.counters:
             raise MeasurementError(f"RAPL is unavailable: {self.availability().reason}")
+        self._started_at = self._clock()
         self._start = self._read_all()
 
     def stop(self) -> Mapping[str, float]:
         end = self._read_all()
+        elapsed = self._clock() - self._started_at
         total_uj = 0
         for counter, before, after in zip(self.counters, self._start, end, strict=True):
             delta = after - before
@@ -249,4 +259,6 @@ class RaplProbe:
                     return {}  # wrapped with an unknown range: no honest value
                 delta += counter.max_range_uj
             total_uj += delta
+        if total_uj == 0 and elapsed > STUCK_AFTER_S:
+            return {}  # counters that do not move (some hypervisors expose them): not a zero
         return {"energy_cpu": total_uj / 1e6}
