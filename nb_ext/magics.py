@@ -23,6 +23,7 @@ from pytest_pareto.errors import BaselineFileError, ConfigError
 from pytest_pareto.machine import current_machine
 from pytest_pareto.measure import MeasureOptions
 from pytest_pareto.metrics import Direction
+from pytest_pareto.model import Point
 from pytest_pareto.notebook_records import DISABLE_ENV, RECORD_ENV, CellRecord, append_record
 from pytest_pareto.options import TestOptions
 from pytest_pareto.probes import Probe, builtin_probes
@@ -307,14 +308,30 @@ class ParetoMagics(Magics):
                 "end the cell with a number"
             )
         if record_to:
-            samples = {name: obs.samples[0] for name, obs in point.observations.items()}
-            append_record(
-                record_to,
-                CellRecord(spec.name, samples, recorder.metrics, spec.options, tuple(notes)),
-            )
-            if not spec.quiet:
-                print(f"pareto: {test_id} measured; pytest judges it")
-            return None
+            return self._record_for_pytest(record_to, spec, point, recorder, notes)
+        return self._judge_and_show(gate, spec, point, recorder, notes, value)
+
+    @staticmethod
+    def _record_for_pytest(
+        path: str, spec: CellSpec, point: Point, recorder: Recorder, notes: list[str]
+    ) -> None:
+        """Under ``pytest --pareto-notebooks``: hand the measurement to pytest, judge nothing."""
+        samples = {name: obs.samples[0] for name, obs in point.observations.items()}
+        record = CellRecord(spec.name, samples, recorder.metrics, spec.options, tuple(notes))
+        append_record(path, record)
+        if not spec.quiet:
+            print(f"pareto: {recorder.test_id} measured; pytest judges it")
+
+    def _judge_and_show(
+        self,
+        gate: Gate,
+        spec: CellSpec,
+        point: Point,
+        recorder: Recorder,
+        notes: list[str],
+        value: Any,
+    ) -> ParetoResult | None:
+        test_id = recorder.test_id
         try:
             verdict, updated = gate.judge_and_log(test_id, point, recorder.metrics, spec.options)
         except ConfigError as exc:

@@ -172,3 +172,19 @@ def test_history_only_and_empty_results_still_draw() -> None:
     assert widget.x_axis.options == ()
     assert bytes(widget.history_image.value).startswith(PNG_MAGIC)
     assert "0 frontier point(s), 0 run(s)" in ResultCard(empty).text()
+
+
+@pytest.mark.slow  # importing nbconvert takes seconds
+def test_nbconvert_without_widget_state_falls_back_to_the_html_card() -> None:
+    nbformat = pytest.importorskip("nbformat")
+    nbconvert = pytest.importorskip("nbconvert")
+    bundle = ParetoWidget(judged_result())._repr_mimebundle_()
+    data = {**bundle, "image/png": base64.b64encode(bundle["image/png"]).decode("ascii")}
+    notebook = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("%%pareto predict\n0.88")
+    cell.outputs = [nbformat.v4.new_output("display_data", data=data)]
+    notebook.cells = [cell]
+    page, _ = nbconvert.HTMLExporter().from_notebook_node(notebook)
+    assert 'class="pareto-badge pareto-dominated"' in page  # the card, not an empty widget
+    assert "data:image/png;base64," in page
+    assert "widget-view+json" not in page
