@@ -180,6 +180,22 @@ class Recorder:
         self._metrics[name] = metric
         self._samples[name] = Sample((number,))
 
+    def include(self, samples: Mapping[str, Sample], metrics: Mapping[str, Metric]) -> None:
+        """Add metrics measured in another process (e.g. a notebook kernel) as if measured here.
+
+        ``metrics`` must define every name in ``samples``; a name this recorder already holds
+        is an error.
+        """
+        undefined = sorted(set(samples) - set(metrics))
+        if undefined:
+            raise ConfigError(f"{self.test_id}: metrics {undefined} have no definition")
+        repeated = sorted(set(samples) & set(self._samples))
+        if repeated:
+            raise ConfigError(f"{self.test_id}: metrics {repeated} were already recorded")
+        for name, sample in samples.items():
+            self._metrics[name] = metrics[name]
+            self._samples[name] = sample
+
     # -- result ------------------------------------------------------------------------
 
     @property

@@ -120,8 +120,8 @@ def test_verdict_json_round_trip_keeps_everything_reports_use() -> None:
     assert again.decisive is not None
     assert verdict.decisive is not None
     assert again.decisive.reference.id == verdict.decisive.reference.id
-    assert [(c.metric, c.relation, c.change) for c in again.decisive.comparisons] == [
-        (c.metric, c.relation, c.change) for c in verdict.decisive.comparisons
+    assert [(c.metric.name, c.relation, c.change) for c in again.decisive.comparisons] == [
+        (c.metric.name, c.relation, c.change) for c in verdict.decisive.comparisons
     ]
 
 

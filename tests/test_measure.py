@@ -138,10 +138,13 @@ def test_bad_measure_options(kwargs: dict[str, int]) -> None:
         MeasureOptions(**kwargs)
 
 
-def test_builtin_probes_follow_the_protocol() -> None:
+def test_builtin_probes_follow_the_protocol_and_explain_themselves() -> None:
     for probe in builtin_probes():
         assert isinstance(probe, Probe)
-        assert probe.availability().available, probe.availability().reason
+        availability = probe.availability()
+        assert availability.method if availability.available else availability.reason
+    always = {"wall_time", "cpu_time", "peak_rss", "py_alloc"}
+    assert always <= {p.name for p in builtin_probes() if p.availability().available}
 
 
 def test_cpu_time_counts_busy_work_not_sleep() -> None:

@@ -20,10 +20,10 @@ import pytest
 VALUES = json.loads(pathlib.Path(__file__).with_name("values.json").read_text())
 
 
-@pytest.mark.pareto(metrics=["flops", "accuracy"], tolerance={"accuracy": "abs:0.005"})
+@pytest.mark.pareto(metrics=["ops", "accuracy"], tolerance={"accuracy": "abs:0.005"})
 def test_model(pareto):
     values = VALUES["test_model"]
-    pareto.record("flops", values["flops"])
+    pareto.record("ops", values["ops"])
     pareto.record("accuracy", values["accuracy"], better="higher")
 """
 
@@ -36,9 +36,9 @@ def project(pytester: pytest.Pytester) -> pytest.Pytester:
 
 
 def run_with(
-    pytester: pytest.Pytester, flops: float, accuracy: float, *args: str
+    pytester: pytest.Pytester, ops: float, accuracy: float, *args: str
 ) -> pytest.RunResult:
-    values = {"test_model": {"flops": flops, "accuracy": accuracy}}
+    values = {"test_model": {"ops": ops, "accuracy": accuracy}}
     (pytester.path / "values.json").write_text(json.dumps(values))
     return pytester.runpytest(*args)
 
@@ -66,7 +66,7 @@ def test_strict_fails_a_test_without_baseline(project: pytest.Pytester) -> None:
 
 def test_update_records_then_equal_passes(project: pytest.Pytester) -> None:
     run_with(project, 100, 0.9, "--pareto-update").assert_outcomes(passed=1)
-    assert stored_points(project) == [{"accuracy": 0.9, "flops": 100.0}]
+    assert stored_points(project) == [{"accuracy": 0.9, "ops": 100.0}]
     text = (project.path / "baselines" / "test_model.py.json").read_text()
     assert text.endswith("\n")
     assert '"schema_version": 1' in text
@@ -88,9 +88,9 @@ def test_dominated_fails_with_a_message_naming_point_metric_change_and_tolerance
             f"*against point {stored_id}*",
             "*metric*new*baseline*change*tolerance*relation*",
             "*accuracy*0.88*0.9*-2.2%*0.005*worse*exact*",
-            "*flops*150*100*+50.0%*5%*worse*exact*",
+            "*ops*150*100*+50.0%*5%*worse*exact*",
             "*ε-indicator 1.5*",
-            "*worse on: accuracy -2.2%, flops +50.0%*",
+            "*worse on: accuracy -2.2%, ops +50.0%*",
             "*pytest --pareto-update 'test_model.py::test_model'*",
         ]
     )
@@ -119,7 +119,7 @@ def test_update_accepts_a_regression_prunes_and_keeps_trade_offs(
     result = run_with(project, 40, 0.95, "--pareto-update")  # dominates both
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["*frontier updated:*", "*test_model*added*pruned 2*1 point on*"])
-    assert stored_points(project) == [{"accuracy": 0.95, "flops": 40.0}]
+    assert stored_points(project) == [{"accuracy": 0.95, "ops": 40.0}]
     result = run_with(project, 80, 0.95, "--pareto-update")  # a deliberate regression
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["*retired 1*"])
@@ -140,7 +140,7 @@ def test_failing_test_body_is_not_judged_or_stored(pytester: pytest.Pytester) ->
     pytester.makepyfile(
         """
         def test_broken(pareto):
-            pareto.record("flops", 1.0)
+            pareto.record("ops", 1.0)
             assert False, "the model is broken"
         """
     )
@@ -174,7 +174,7 @@ def test_bad_marker_arguments_stop_the_run_with_a_usage_error(
 
         @pytest.mark.{marker}
         def test_x(pareto):
-            pareto.record("flops", 1.0)
+            pareto.record("ops", 1.0)
         """
     )
     result = pytester.runpytest()
@@ -216,8 +216,8 @@ def test_bad_record_value_fails_the_test(pytester: pytest.Pytester) -> None:
 
 def test_corrupt_baseline_errors_that_module_only(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
-        test_a="def test_a(pareto):\n    pareto.record('flops', 1.0)\n",
-        test_b="def test_b(pareto):\n    pareto.record('flops', 1.0)\n",
+        test_a="def test_a(pareto):\n    pareto.record('ops', 1.0)\n",
+        test_b="def test_b(pareto):\n    pareto.record('ops', 1.0)\n",
     )
     bad = pytester.path / "baselines" / "test_a.py.json"
     bad.parent.mkdir()
@@ -329,7 +329,13 @@ def test_header_shows_store_machine_and_probes(pytester: pytest.Pytester) -> Non
     pytester.makepyfile("def test_nothing():\n    pass\n")
     result = pytester.runpytest()
     result.stdout.fnmatch_lines(
-        ["pareto: store *baselines, mode judge*", "pareto machine: *", "pareto probes: wall_time*"]
+        [
+            "pareto: store *baselines, mode judge*",
+            "pareto machine: *",
+            "pareto probes:",
+            "  wall_time: *",
+            "  rapl: *",
+        ]
     )
 
 
