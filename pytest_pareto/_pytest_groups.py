@@ -138,12 +138,15 @@ class GroupRun:
         if self.session.is_worker or not self.variants:
             return
         update = self.session.update
-        if not update:
-            self.dominations = run_dominations(self.variants)
+        self.dominations = run_dominations(self.variants)
+        dominated = {d.dominated for d in self.dominations}
         for group in self.groups():
-            accepted = [
-                v for v in self.variants if v.group == group and v.test_id not in self.failed
-            ]
+            # Variants another variant of this run dominates go last: they are then not added,
+            # instead of added and pruned again, whatever order the tests ran in.
+            accepted = sorted(
+                (v for v in self.variants if v.group == group and v.test_id not in self.failed),
+                key=lambda v: v.test_id in dominated,
+            )
             try:
                 frontier, changes = self._accept(group, accepted)
             except ParetoError as exc:
@@ -156,7 +159,7 @@ class GroupRun:
                 self._announce(changes)
         if self.errors and update:
             self.session.errors.extend(self.errors)
-        late = [d for d in self.dominations if d.dominated not in self.failed]
+        late = [d for d in self.dominations if d.dominated not in self.failed and not update]
         if (late or self.errors) and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
@@ -202,7 +205,7 @@ class GroupRun:
                     if change.group == group and not change.added:
                         write(f"  {change.variant}: {change.describe()}", yellow=True)
             dominated = [d for d in self.dominations if d.group == group]
-            if dominated:
+            if dominated and not self.session.update:
                 write(f"  dominated by another variant of this run: {len(dominated)}", red=True)
                 for domination in dominated:
                     for line in _domination_lines(domination):

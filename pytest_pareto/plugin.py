@@ -35,6 +35,7 @@ __all__ = ["ParetoSession", "pareto"]
 pytest_plugins: list[str] = [
     "pytest_pareto._pytest_budget",
     "pytest_pareto._pytest_censoring",
+    "pytest_pareto._pytest_derived",
     "pytest_pareto._pytest_groups",
     "pytest_pareto._pytest_benchmark_alias",
 ]

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from pytest_pareto.censoring import CallCensored
+from pytest_pareto.censoring import CallCensored, Deadline
 from pytest_pareto.derived import Derivation, DerivedObjective, derive
 from pytest_pareto.errors import ConfigError
 from pytest_pareto.machine import Machine
@@ -89,7 +89,7 @@ class Recorder:
         ``setup``, when given, runs untimed before every round and may return fresh
         ``(args, kwargs)`` (then ``args``/``kwargs`` must be empty); it needs
         ``iterations=1``. ``teardown`` runs untimed after every round with the round's
-        arguments. A warm-up round makes ``iterations`` calls.
+        arguments. Each of the ``warmup_rounds`` is a round like the timed ones, untimed.
         """
         if setup is not None and iterations != 1:
             raise ConfigError("pedantic(): setup= needs iterations=1 (setup runs once per round)")
@@ -111,10 +111,25 @@ class Recorder:
                 return None
 
             setup = setup_without_arguments
-        options = replace(
-            self.options, rounds=rounds, iterations=iterations, warmup=warmup_rounds * iterations
-        )
-        return self._measure(target, tuple(args), dict(kwargs or {}), options, setup, teardown)
+        call_args, call_kwargs = tuple(args), dict(kwargs or {})
+        options = replace(self.options, rounds=rounds, iterations=iterations, warmup=0)
+
+        def warm_up() -> None:
+            # pytest-benchmark's warm-up rounds: setup, `iterations` calls, teardown.
+            with Deadline(options.timeout) as deadline:
+                for _ in range(warmup_rounds):
+                    round_args, round_kwargs = call_args, call_kwargs
+                    fresh = setup() if setup is not None else None
+                    if fresh is not None:
+                        round_args, round_kwargs = tuple(fresh[0]), dict(fresh[1])
+                    deadline.arm(iterations, "warm-up")
+                    for _ in range(iterations):
+                        target(*round_args, **round_kwargs)
+                    deadline.check()
+                    if teardown is not None:
+                        teardown(*round_args, **round_kwargs)
+
+        return self._measure(target, call_args, call_kwargs, options, setup, teardown, warm_up)
 
     def _measure(
         self,
@@ -124,6 +139,7 @@ class Recorder:
         options: MeasureOptions,
         setup: Callable[[], tuple[Sequence[Any], Mapping[str, Any]] | None] | None,
         teardown: Callable[..., Any] | None = None,
+        warm_up: Callable[[], None] | None = None,
     ) -> Any:
         if not callable(fn):
             raise ConfigError(f"pareto(fn, ...) needs a callable first, got {type(fn).__name__}")
@@ -142,6 +158,8 @@ class Recorder:
                 teardown(*args, **kwargs)
             return result
         try:
+            if warm_up is not None:
+                warm_up()
             self.measurement = measure(
                 fn,
                 args,
