@@ -46,6 +46,8 @@ options_key = pytest.StashKey[TestOptions]()
 baseline_key = pytest.StashKey["TestBaseline | None"]()
 recorder_key = pytest.StashKey[Recorder]()
 verdict_key = pytest.StashKey[Verdict]()
+FAILED_AFTER_JUDGING = "its test failed"
+"""Why ``--pareto-update`` does not accept a verdict whose test failed (e.g. over budget)."""
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
@@ -326,7 +328,7 @@ class ParetoSession:
         if report.when == "call" and data is not None:
             self.verdicts.append(Verdict.from_json(data))
             if report.failed:
-                self.not_accepted.setdefault(report.nodeid, "its test failed")
+                self.not_accepted.setdefault(report.nodeid, FAILED_AFTER_JUDGING)
 
     # -- finishing ---------------------------------------------------------------------
 
@@ -367,7 +369,7 @@ class ParetoSession:
             terminalreporter.write_line(line)
         if self.update:
             for test_id, why in self.not_accepted.items():
-                if why == "its test failed":
+                if why == FAILED_AFTER_JUDGING:
                     terminalreporter.write_line(f"not accepted: {test_id}: {why}", yellow=True)
         for error in self.errors:
             terminalreporter.write_line(f"error: {error}", red=True)

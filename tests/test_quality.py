@@ -278,3 +278,25 @@ def test_a_derived_objective_without_its_input_is_reported(pytester: pytest.Pyte
     result.stdout.fnmatch_lines(
         ["*test_model.py::test_model: accuracy_per_joule not computed: no metric in J*"]
     )
+
+
+def test_latency_percentiles_recorded_from_a_pedantic_measurement(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        test_latency="""
+        import time
+        import pytest
+        from pytest_pareto.quality import latency_percentiles
+
+        @pytest.mark.pareto(metrics=["wall_time", "latency_p95"])
+        def test_latency(pareto):
+            pareto.pedantic(time.sleep, args=(0.001,), rounds=20, iterations=1)
+            for name, value in latency_percentiles(pareto.measurement).items():
+                pareto.record(name, value)
+            assert pareto.measurement.rounds == 20
+        """
+    )
+    result = pytester.runpytest(*RUN, "-v")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*latency_p50*ms*", "*latency_p95*ms*", "*wall_time*ms*"])
