@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from pytest_pareto.errors import ConfigError
 
-__all__ = ["UNITS", "is_known_unit", "to_base_unit", "units_for"]
+__all__ = ["UNITS", "to_base_unit", "units_for"]
 
 UNITS: Mapping[str, Mapping[str, float]] = {
     "s": {
@@ -59,10 +59,6 @@ def units_for(metric_unit: str) -> Mapping[str, float]:
     if known is not None:
         return known
     return {metric_unit: 1.0} if metric_unit else {}
-
-
-def is_known_unit(unit: str) -> bool:
-    return any(unit in table for table in UNITS.values())
 
 
 def to_base_unit(amount: float, unit: str, metric_unit: str, *, metric: str = "") -> float:
