@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from pytest_pareto.censoring import compare_censored
 from pytest_pareto.dominance import (
     Comparator,
     Dominance,
@@ -167,6 +168,15 @@ def _gating_metrics(
     return [metrics[name] for name in sorted(names) if not metrics[name].estimate]
 
 
+def _comparator(
+    policy: JudgePolicy, metric: Metric, candidate: Point, reference: Point
+) -> Comparator:
+    """The policy's comparator, unless a value is censored (a bound, not a sample)."""
+    if candidate.observations[metric.name].censored or reference.observations[metric.name].censored:
+        return compare_censored
+    return policy.comparators[metric.variability]
+
+
 def compare_points(
     candidate: Point,
     reference: Point,
@@ -179,7 +189,7 @@ def compare_points(
     if not gating:
         return None
     comparisons = tuple(
-        policy.comparators[metric.variability](
+        _comparator(policy, metric, candidate, reference)(
             metric,
             candidate.observations[metric.name],
             reference.observations[metric.name],

@@ -132,6 +132,8 @@ class Point:
     commit: str | None = None
     machine: Machine | None = None
     extra_info: Mapping[str, JSON] = field(default_factory=dict)
+    variant: str | None = None
+    """In a group frontier: the test (variant) that produced the point."""
 
     def value(self, metric: str) -> float:
         return self.observations[metric].value
@@ -146,15 +148,20 @@ class Point:
     @property
     def id(self) -> str:
         """A short content hash that names the point in messages and files."""
-        payload = json.dumps(
-            {"at": self.recorded_at, "commit": self.commit, "values": self.values()},
-            sort_keys=True,
-        )
+        content: dict[str, JSON] = {
+            "at": self.recorded_at,
+            "commit": self.commit,
+            "values": self.values(),
+        }
+        if self.variant is not None:
+            content["variant"] = self.variant
+        payload = json.dumps(content, sort_keys=True)
         return hashlib.sha1(payload.encode()).hexdigest()[:8]
 
     def describe(self) -> str:
         commit = f", commit {self.commit[:10]}" if self.commit else ""
-        return f"point {self.id} (recorded {self.recorded_at}{commit})"
+        variant = f"variant {self.variant}, " if self.variant else ""
+        return f"point {self.id} ({variant}recorded {self.recorded_at}{commit})"
 
     def with_observations(self, observations: Mapping[str, Observation]) -> Point:
         return replace(self, observations=dict(observations))
@@ -171,6 +178,8 @@ class Point:
             data["machine"] = self.machine.to_json()
         if self.extra_info:
             data["extra_info"] = dict(self.extra_info)
+        if self.variant is not None:
+            data["variant"] = self.variant
         return data
 
     @classmethod
@@ -193,12 +202,16 @@ class Point:
             raise ConfigError(f"{where}: 'recorded_at' and 'commit' must be strings")
         if not isinstance(extra, Mapping):
             raise ConfigError(f"{where}: 'extra_info' must be an object")
+        variant = data.get("variant")
+        if variant is not None and not isinstance(variant, str):
+            raise ConfigError(f"{where}: 'variant' must be a string")
         return cls(
             observations=observations,
             recorded_at=recorded_at,
             commit=commit,
             machine=Machine.from_json(machine, where) if machine is not None else None,
             extra_info=dict(extra),
+            variant=variant,
         )
 
 

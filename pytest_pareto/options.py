@@ -6,9 +6,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from pytest_pareto.budget import Budget, parse_budgets
+from pytest_pareto.derived import DerivedObjective, parse_derived
 from pytest_pareto.errors import ConfigError
 from pytest_pareto.measure import MeasureOptions
 from pytest_pareto.metrics import BUILTIN_METRICS, Tolerance
+from pytest_pareto.quality import QUALITY_METRICS
 
 __all__ = ["MARKER_ARGUMENTS", "TestOptions"]
 
@@ -27,10 +30,17 @@ class TestOptions:
     iterations: int | None = None
     max_time: float | None = None
     group: str | None = None
+    """Variants sharing one frontier (see :mod:`pytest_pareto.groups`)."""
+    budget: tuple[Budget, ...] = ()
+    """Hard limits checked independently of the frontier (see :mod:`pytest_pareto.budget`)."""
+    timeout: float | None = None
+    """Seconds a measured call may take before it is stopped and recorded as censored."""
+    derived: tuple[DerivedObjective, ...] = ()
+    """Derived objectives to compute (see :mod:`pytest_pareto.derived`)."""
 
     def measure_options(self, base: MeasureOptions) -> MeasureOptions:
         changes: dict[str, Any] = {}
-        for name in ("rounds", "iterations", "warmup", "max_time"):
+        for name in ("rounds", "iterations", "warmup", "max_time", "timeout"):
             value = getattr(self, name)
             if value is not None:
                 changes[name] = value
@@ -90,8 +100,17 @@ class TestOptions:
         ):
             raise ConfigError(f"max_time= must be a number of seconds > 0, got {max_time!r}")
         group = kwargs.get("group")
-        if group is not None and not isinstance(group, str):
-            raise ConfigError(f"group= must be a string, got {group!r}")
+        if group is not None and (not isinstance(group, str) or not group.strip()):
+            raise ConfigError(f"group= must be a non-empty string, got {group!r}")
+        timeout = kwargs.get("timeout")
+        if timeout is not None and (
+            isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0
+        ):
+            raise ConfigError(f"timeout= must be a number of seconds > 0, got {timeout!r}")
+        budget_spec, derived_spec = kwargs.get("budget"), kwargs.get("derived")
+        known = {**QUALITY_METRICS, **BUILTIN_METRICS}
+        budget = parse_budgets(budget_spec, known) if budget_spec is not None else ()
+        derived = parse_derived(derived_spec) if derived_spec is not None else ()
         return cls(
             metrics=metrics,
             tolerance=parsed_tolerance,
@@ -100,11 +119,15 @@ class TestOptions:
             iterations=kwargs.get("iterations"),
             max_time=float(max_time) if max_time is not None else None,
             group=group,
+            budget=budget,
+            timeout=float(timeout) if timeout is not None else None,
+            derived=derived,
         )
 
     def check_metric_names(self, test_id: str, known: Sequence[str]) -> None:
-        """Every metric named in ``metrics=`` and ``tolerance=`` must be one the test has."""
-        named = set(self.metrics or ()) | set(self.tolerance)
+        """Every metric named in ``metrics=``, ``tolerance=`` and ``budget=`` must be one the
+        test has."""
+        named = set(self.metrics or ()) | set(self.tolerance) | {b.metric for b in self.budget}
         unknown = sorted(named - set(known))
         if unknown:
             raise ConfigError(

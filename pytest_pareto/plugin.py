@@ -16,6 +16,7 @@ import pytest
 from pytest_pareto import hookspecs
 from pytest_pareto.errors import BaselineFileError, ConfigError, ParetoError
 from pytest_pareto.frontier import FrontierChange, accept, comparable_points, departures
+from pytest_pareto.groups import baseline_id
 from pytest_pareto.judging import JudgePolicy, Outcome, Verdict, judge
 from pytest_pareto.machine import Machine, Matching, current_machine
 from pytest_pareto.measure import MeasureOptions
@@ -35,6 +36,11 @@ __all__ = ["ParetoSession", "pareto"]
 pytest_plugins: list[str] = [
     "pytest_pareto._pytest_hardware",
     "pytest_pareto._pytest_notebooks",
+    "pytest_pareto._pytest_budget",
+    "pytest_pareto._pytest_censoring",
+    "pytest_pareto._pytest_derived",
+    "pytest_pareto._pytest_groups",
+    "pytest_pareto._pytest_benchmark_alias",
 ]
 
 SESSION_PLUGIN_NAME = "pareto-session"
@@ -43,6 +49,8 @@ options_key = pytest.StashKey[TestOptions]()
 baseline_key = pytest.StashKey["TestBaseline | None"]()
 recorder_key = pytest.StashKey[Recorder]()
 verdict_key = pytest.StashKey[Verdict]()
+FAILED_AFTER_JUDGING = "its test failed"
+"""Why ``--pareto-update`` does not accept a verdict whose test failed (e.g. over budget)."""
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
@@ -183,6 +191,9 @@ class ParetoSession:
         self.verdicts: list[Verdict] = []
         self.changes: list[FrontierChange] = []
         self.errors: list[str] = []
+        self.not_accepted: dict[str, str] = {}
+        """Test id -> why ``--pareto-update`` does not accept its verdict here (its test failed
+        after judging, e.g. over budget; or its group accepts it)."""
 
     @property
     def commit(self) -> str | None:
@@ -231,13 +242,16 @@ class ParetoSession:
             probes=probes,
             options=options.measure_options(self.measure_options),
             registry=self.registry,
+            derived=options.derived,
+            group=options.group,
         )
 
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         if not self._measured(item):
             return
+        group = item.stash.get(options_key, TestOptions()).group
         try:
-            item.stash[baseline_key] = self.store.load(item.nodeid)
+            item.stash[baseline_key] = self.store.load(baseline_id(item.nodeid, group))
         except BaselineFileError as exc:
             pytest.fail(f"pareto: {exc}", pytrace=False)
 
@@ -276,19 +290,24 @@ class ParetoSession:
 
     def _judge(self, item: pytest.Item, recorder: Recorder) -> Verdict:
         options = item.stash.get(options_key, TestOptions())
-        options.check_metric_names(item.nodeid, list(recorder.metrics))
+        if recorder.censored is None:  # a censored call never reached the rest of the test
+            options.check_metric_names(item.nodeid, list(recorder.metrics))
         point = recorder.point(commit=self.commit, machine=self.machine)
         assert point is not None  # recorder.used
         baseline = item.stash.get(baseline_key, None)
         references, reason = comparable_points(baseline, self.machine, self.matching)
-        policy = JudgePolicy(
+        policy = self.policy(options)
+        metrics = dict(baseline.metrics) if baseline is not None else {}
+        metrics.update(recorder.metrics)
+        return judge(item.nodeid, point, references, metrics, policy, skipped_reason=reason)
+
+    def policy(self, options: TestOptions) -> JudgePolicy:
+        """How a test with these marker options is judged."""
+        return JudgePolicy(
             tolerances=options.tolerance,
             default_tolerance=self.default_tolerance,
             gating=frozenset(options.metrics) if options.metrics is not None else None,
         )
-        metrics = dict(baseline.metrics) if baseline is not None else {}
-        metrics.update(recorder.metrics)
-        return judge(item.nodeid, point, references, metrics, policy, skipped_reason=reason)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(
@@ -307,6 +326,8 @@ class ParetoSession:
         data = getattr(report, "pareto", None)
         if report.when == "call" and data is not None:
             self.verdicts.append(Verdict.from_json(data))
+            if report.failed:
+                self.not_accepted.setdefault(report.nodeid, FAILED_AFTER_JUDGING)
 
     # -- finishing ---------------------------------------------------------------------
 
@@ -314,6 +335,8 @@ class ParetoSession:
         if not self.update or self.is_worker:
             return
         for verdict in self.verdicts:
+            if verdict.test_id in self.not_accepted:
+                continue
             try:
                 change = self._accept(verdict)
             except ParetoError as exc:
@@ -343,6 +366,10 @@ class ParetoSession:
         terminalreporter.write_sep("=", "pareto")
         for line in _summary(self.verdicts, self.changes, verbose=self.config.get_verbosity() > 0):
             terminalreporter.write_line(line)
+        if self.update:
+            for test_id, why in self.not_accepted.items():
+                if why == FAILED_AFTER_JUDGING:
+                    terminalreporter.write_line(f"not accepted: {test_id}: {why}", yellow=True)
         for error in self.errors:
             terminalreporter.write_line(f"error: {error}", red=True)
 

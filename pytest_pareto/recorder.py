@@ -8,12 +8,15 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, SupportsFloat
 
+from pytest_pareto.censoring import CallCensored, Deadline
+from pytest_pareto.derived import Derivation, DerivedObjective, derive
 from pytest_pareto.errors import ConfigError
 from pytest_pareto.machine import Machine
 from pytest_pareto.measure import Measurement, MeasureOptions, measure
 from pytest_pareto.metrics import BUILTIN_METRICS, Direction, Metric, MetricRegistry, Variability
 from pytest_pareto.model import Observation, Point, Sample
 from pytest_pareto.probes import Probe
+from pytest_pareto.quality import QUALITY_METRICS
 
 __all__ = ["Recorder", "select_probes"]
 
@@ -46,7 +49,7 @@ class Recorder:
     This is the ``pareto`` fixture's object::
 
         result = pareto(model.predict, X)          # measured; returns fn's result
-        pareto.record("accuracy", acc, better="higher")
+        pareto.record("accuracy", acc)             # accuracy is known: higher is better
         pareto.extra_info["batch"] = 64
     """
 
@@ -58,6 +61,8 @@ class Recorder:
         options: MeasureOptions | None = None,
         registry: MetricRegistry | None = None,
         enabled: bool = True,
+        derived: Sequence[DerivedObjective] = (),
+        group: str | None = None,
     ) -> None:
         self.test_id = test_id
         self.probes = list(probes)
@@ -68,6 +73,10 @@ class Recorder:
         self.measurement: Measurement | None = None
         self._samples: dict[str, Sample] = {}
         self._metrics: dict[str, Metric] = {}
+        self.derived = tuple(derived)
+        self._group = group
+        self.censored: CallCensored | None = None
+        """Set when the measured call ran past its timeout (the point is censored)."""
 
     # -- measuring ---------------------------------------------------------------------
 
@@ -77,24 +86,62 @@ class Recorder:
 
     def pedantic(
         self,
-        fn: Callable[..., Any],
+        target: Callable[..., Any],
         args: Sequence[Any] = (),
         kwargs: Mapping[str, Any] | None = None,
-        *,
         setup: Callable[[], tuple[Sequence[Any], Mapping[str, Any]] | None] | None = None,
+        teardown: Callable[..., Any] | None = None,
         rounds: int = 1,
-        iterations: int = 1,
         warmup_rounds: int = 0,
+        iterations: int = 1,
     ) -> Any:
-        """Measure with exact control, as pytest-benchmark's ``benchmark.pedantic``.
+        """Measure ``target`` with exact control, as pytest-benchmark's ``benchmark.pedantic``
+        (same arguments, in the same order).
 
         ``setup``, when given, runs untimed before every round and may return fresh
-        ``(args, kwargs)``; it needs ``iterations=1``.
+        ``(args, kwargs)`` (then ``args``/``kwargs`` must be empty); it needs
+        ``iterations=1``. ``teardown`` runs untimed after every round with the round's
+        arguments. Each of the ``warmup_rounds`` is a round like the timed ones, untimed.
         """
         if setup is not None and iterations != 1:
             raise ConfigError("pedantic(): setup= needs iterations=1 (setup runs once per round)")
-        options = replace(self.options, rounds=rounds, iterations=iterations, warmup=warmup_rounds)
-        return self._measure(fn, tuple(args), dict(kwargs or {}), options, setup)
+        for name, value, minimum in (
+            ("rounds", rounds, 1),
+            ("iterations", iterations, 1),
+            ("warmup_rounds", warmup_rounds, 0),
+        ):
+            if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+                raise ConfigError(f"pedantic(): {name} must be an integer >= {minimum}")
+        if setup is not None and (args or kwargs):
+            user_setup = setup
+
+            def setup_without_arguments() -> tuple[Sequence[Any], Mapping[str, Any]] | None:
+                if user_setup() is not None:
+                    raise ConfigError(
+                        "pedantic(): setup returned arguments, but args= or kwargs= were given too"
+                    )
+                return None
+
+            setup = setup_without_arguments
+        call_args, call_kwargs = tuple(args), dict(kwargs or {})
+        options = replace(self.options, rounds=rounds, iterations=iterations, warmup=0)
+
+        def warm_up() -> None:
+            # pytest-benchmark's warm-up rounds: setup, `iterations` calls, teardown.
+            with Deadline(options.timeout) as deadline:
+                for _ in range(warmup_rounds):
+                    round_args, round_kwargs = call_args, call_kwargs
+                    fresh = setup() if setup is not None else None
+                    if fresh is not None:
+                        round_args, round_kwargs = tuple(fresh[0]), dict(fresh[1])
+                    deadline.arm(iterations, "warm-up")
+                    for _ in range(iterations):
+                        target(*round_args, **round_kwargs)
+                    deadline.check()
+                    if teardown is not None:
+                        teardown(*round_args, **round_kwargs)
+
+        return self._measure(target, call_args, call_kwargs, options, setup, teardown, warm_up)
 
     def _measure(
         self,
@@ -103,10 +150,12 @@ class Recorder:
         kwargs: Mapping[str, Any],
         options: MeasureOptions,
         setup: Callable[[], tuple[Sequence[Any], Mapping[str, Any]] | None] | None,
+        teardown: Callable[..., Any] | None = None,
+        warm_up: Callable[[], None] | None = None,
     ) -> Any:
         if not callable(fn):
             raise ConfigError(f"pareto(fn, ...) needs a callable first, got {type(fn).__name__}")
-        if self.measurement is not None:
+        if self.measurement is not None or self.censored is not None:
             raise ConfigError(
                 f"{self.test_id}: the pareto fixture measures one callable per test; "
                 "split the test, or use a parametrized test for variants"
@@ -116,16 +165,49 @@ class Recorder:
                 fresh = setup()
                 if fresh is not None:
                     args, kwargs = fresh
-            return fn(*args, **kwargs)
-        self.measurement = measure(
-            fn, args, kwargs, probes=self.probes, options=options, setup=setup
-        )
+            result = fn(*args, **kwargs)
+            if teardown is not None:
+                teardown(*args, **kwargs)
+            return result
+        try:
+            if warm_up is not None:
+                warm_up()
+            self.measurement = measure(
+                fn,
+                args,
+                kwargs,
+                probes=self.probes,
+                options=options,
+                setup=setup,
+                teardown=teardown,
+            )
+        except CallCensored as stop:
+            self._record_censored(stop)
+            raise
+        both = sorted(set(self.measurement.samples) & set(self._samples))
+        if both:
+            raise ConfigError(
+                f"{self.test_id}: {', '.join(both)} recorded with pareto.record() and also "
+                "measured; record your own value under another name, or leave it to the probe"
+            )
         for probe in self.probes:
             for metric in probe.metrics:
                 if metric.name in self.measurement.samples:
                     self._metrics[metric.name] = self.registry.get(metric.name) or metric
         self._samples.update(self.measurement.samples)
         return self.measurement.result
+
+    def _record_censored(self, stop: CallCensored) -> None:
+        # Only the time is known (as a lower bound); every other probe's reading is lost.
+        wall_time = BUILTIN_METRICS["wall_time"]
+        self.censored = stop
+        self._metrics[wall_time.name] = self.registry.get(wall_time.name) or wall_time
+        self._samples[wall_time.name] = Sample((stop.lower_bound,))
+
+    @property
+    def group(self) -> str | None:
+        """The group (shared variant frontier) of this test, from the marker's ``group=``."""
+        return self._group
 
     # -- user metrics ------------------------------------------------------------------
 
@@ -136,14 +218,15 @@ class Recorder:
         unit: str | None = None,
         better: str | None = None,
         *,
-        noisy: bool = False,
+        noisy: bool | None = None,
     ) -> None:
         """Record a metric of your own (accuracy, loss, tokens/s) as an objective.
 
-        ``better`` is ``"lower"`` or ``"higher"``; when omitted it comes from the metric's
-        registered definition (see the ``pytest_pareto_add_metrics`` hook), else ``"lower"``.
-        Values are deterministic unless ``noisy=True`` (then they are judged with statistics
-        like measured times).
+        ``better`` is ``"lower"`` or ``"higher"``; left out, it comes from the metric's
+        definition (a plugin's, or :data:`~pytest_pareto.quality.QUALITY_METRICS`: accuracy
+        and f1 are higher-is-better), else ``"lower"``. A ``better`` that contradicts the
+        definition is an error. Values are deterministic unless ``noisy=True`` or the
+        definition says so (then they are judged with statistics like measured times).
         """
         if not isinstance(name, str) or not _METRIC_NAME.match(name):
             raise ConfigError(
@@ -151,19 +234,21 @@ class Recorder:
                 "letters, digits, _, . and -"
             )
         number = _as_number(name, value)
-        if name in BUILTIN_METRICS or any(name in {m.name for m in p.metrics} for p in self.probes):
-            raise ConfigError(
-                f"record(): {name!r} is measured by pytest-pareto itself; record under another name"
-            )
+        if name in {objective.name for objective in self.derived}:
+            raise ConfigError(f"record(): {name!r} is a derived objective of this test")
         if name in self._samples:
-            raise ConfigError(f"record(): {name!r} was already recorded in {self.test_id}")
-        known = self.registry.get(name)
+            how = (
+                "measured" if self.measurement and name in self.measurement.samples else "recorded"
+            )
+            raise ConfigError(f"record(): {name!r} was already {how} in {self.test_id}")
+        known = self.registry.get(name) or QUALITY_METRICS.get(name)
+        default = known.direction if known is not None else Direction.LOWER
+        direction = Direction.parse(better) if better is not None else default
         unit = unit if unit is not None else (known.unit if known else "")
-        variability = Variability.NOISY if noisy else Variability.DETERMINISTIC
-        if better is not None:
-            direction = Direction.parse(better)
+        if noisy is None:
+            variability = known.variability if known else Variability.DETERMINISTIC
         else:
-            direction = known.direction if known is not None else Direction.LOWER
+            variability = Variability.NOISY if noisy else Variability.DETERMINISTIC
         if known is not None and known.direction is not direction:
             raise ConfigError(
                 f"record({name!r}): better={direction.value} conflicts with the registered "
@@ -198,9 +283,19 @@ class Recorder:
 
     # -- result ------------------------------------------------------------------------
 
+    def _derivation(self) -> Derivation:
+        observations = {name: Observation((sample,)) for name, sample in self._samples.items()}
+        return derive(self.derived, observations, self._metrics)
+
     @property
     def metrics(self) -> dict[str, Metric]:
-        return dict(self._metrics)
+        """Every metric of the point: measured, recorded and derived."""
+        return {**self._metrics, **self._derivation().metrics}
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """Why derived objectives asked for could not be computed."""
+        return self._derivation().notes if self.derived else ()
 
     @property
     def used(self) -> bool:
@@ -210,7 +305,12 @@ class Recorder:
         """The point this recorder holds, or ``None`` if nothing was measured or recorded."""
         if not self._samples:
             return None
-        observations = {name: Observation((sample,)) for name, sample in self._samples.items()}
+        censored = {"wall_time"} if self.censored is not None else set()
+        observations = {
+            name: Observation((sample,), censored=name in censored)
+            for name, sample in self._samples.items()
+        }
+        observations.update(self._derivation().observations)
         return Point(
             observations=observations,
             commit=commit,

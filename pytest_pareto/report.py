@@ -5,8 +5,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 
+from pytest_pareto.censoring import CENSORED_METHODS
 from pytest_pareto.dominance import MetricComparison, Relation
 from pytest_pareto.frontier import FrontierChange
+from pytest_pareto.indicators import verdict_indicators
 from pytest_pareto.judging import Outcome, PointComparison, Verdict
 from pytest_pareto.metrics import Metric
 
@@ -50,6 +52,8 @@ def format_change(change: float | None) -> str:
 
 
 def _how_sure(comparison: MetricComparison) -> str:
+    if comparison.method in CENSORED_METHODS:
+        return CENSORED_METHODS[comparison.method]
     if comparison.p_value is None:
         if comparison.metric.noisy:
             procs = comparison.processes or (1, 1)
@@ -82,11 +86,15 @@ def verdict_rows(comparison: PointComparison) -> list[list[str]]:
     """Table rows (metric, new, baseline, change, tolerance, relation, how sure)."""
     rows = []
     for c in comparison.comparisons:
+        # A censored value is a bound on the worse side ("at least this slow").
+        bound = "≥ " if c.metric.direction.value == "lower" else "≤ "
+        new_bound = bound if c.method in ("censored-new", "censored-both") else ""
+        old_bound = bound if c.method in ("censored-baseline", "censored-both") else ""
         rows.append(
             [
                 c.metric.label(),
-                format_value(c.candidate, c.metric.unit),
-                format_value(c.reference, c.metric.unit),
+                new_bound + format_value(c.candidate, c.metric.unit),
+                old_bound + format_value(c.reference, c.metric.unit),
                 format_change(c.change),
                 c.tolerance.describe(c.metric.unit),
                 c.relation.value,
@@ -138,6 +146,9 @@ def verdict_message(verdict: Verdict, *, update_hint: bool = True) -> str:
     if verdict.outcome is Outcome.DOMINATED and worse:
         summary = ", ".join(f"{c.metric.name} {format_change(c.change)}" for c in worse)
         lines.append(f"  worse on: {summary}")
+    indicators = verdict_indicators(verdict)
+    if indicators is not None:
+        lines.extend(f"  {line}" for line in indicators.describe())
     others = len(verdict.against) - 1
     if others > 0:
         lines.append(f"  ({others} other stored point{'s' if others > 1 else ''} compared)")
@@ -160,6 +171,8 @@ def summary_rows(verdicts: Sequence[Verdict]) -> list[list[str]]:
             ]
             for i, metric in enumerate(metrics):
                 value = format_value(verdict.candidate.value(metric.name), metric.unit)
+                if verdict.candidate.observations[metric.name].censored:
+                    value = f"≥ {value}"
                 rows.append([*(label if i == 0 else ["", ""]), metric.label(), value, "", ""])
             continue
         for i, c in enumerate(verdict.decisive.comparisons):

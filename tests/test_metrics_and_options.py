@@ -75,7 +75,7 @@ def test_marker_options_parse() -> None:
         ({"rounds": True}, "rounds= must be an integer >= 1"),
         ({"warmup": -1}, "warmup= must be an integer >= 0"),
         ({"max_time": 0}, "max_time= must be a number of seconds > 0"),
-        ({"group": 3}, "group= must be a string"),
+        ({"group": 3}, "group= must be a non-empty string"),
     ],
 )
 def test_bad_marker_arguments_are_explained(kwargs: dict[str, object], message: str) -> None:

@@ -201,7 +201,7 @@ def test_line_form_measures_one_statement(shell: InteractiveShell, project: Path
         ("p --metrics no_such_metric", "0.9", "no_such_metric"),
         ("p --unknown", "0.9", "unrecognized arguments"),
         ("bad/name", "0.9", "NAME 'bad/name'"),
-        ("p --quality wall_time", "0.9", "measured by pytest-pareto itself"),
+        ("p --quality wall_time", "0.9", "conflicts with the registered metric 'wall_time'"),
         ("p --quality q", "x = 1", "must end with an expression"),
         ("p --quality q", "'text'", "not a number"),
         ("p", "   ", "needs code in the cell"),

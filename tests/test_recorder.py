@@ -73,7 +73,6 @@ def test_record_accepts_numeric_scalars_of_other_libraries() -> None:
         (("accuracy", float("inf")), {}, "finite"),
         (("2fast", 1.0), {}, "must start with a letter"),
         (("accuracy", 0.9), {"better": "up"}, "better='lower' or better='higher'"),
-        (("wall_time", 1.0), {}, "measured by pytest-pareto itself"),
     ],
 )
 def test_bad_records_are_explained(
@@ -81,6 +80,24 @@ def test_bad_records_are_explained(
 ) -> None:
     with pytest.raises(ConfigError, match=message):
         make_recorder().record(*args, **kwargs)  # type: ignore[arg-type]
+
+
+def test_a_metric_both_recorded_and_measured_is_an_error() -> None:
+    recorder = make_recorder()
+    recorder(pow, 2, 2)
+    with pytest.raises(ConfigError, match="'wall_time' was already measured"):
+        recorder.record("wall_time", 1.0)
+    first_recorded = make_recorder()
+    first_recorded.record("wall_time", 1.0)
+    with pytest.raises(ConfigError, match=r"wall_time recorded with pareto\.record"):
+        first_recorded(pow, 2, 2)
+
+
+def test_recording_a_builtin_metric_uses_its_definition() -> None:
+    recorder = make_recorder()
+    recorder.record("py_alloc_peak", 2048)
+    metric = recorder.metrics["py_alloc_peak"]
+    assert (metric.unit, metric.direction, metric.floor) == ("B", Direction.LOWER, 1024)
 
 
 def test_recording_twice_is_an_error() -> None:
