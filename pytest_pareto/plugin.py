@@ -31,7 +31,10 @@ from pytest_pareto.storage import Store
 __all__ = ["ParetoSession", "pareto"]
 
 # Further pytest-layer modules, each one topic (named _pytest_*.py), loaded with this one.
-pytest_plugins: list[str] = []
+pytest_plugins: list[str] = [
+    "pytest_pareto._pytest_reports",
+    "pytest_pareto._pytest_progress",
+]
 
 SESSION_PLUGIN_NAME = "pareto-session"
 session_key = pytest.StashKey["ParetoSession"]()
