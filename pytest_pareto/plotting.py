@@ -7,6 +7,7 @@ matplotlib is imported only when a figure is drawn; without it,
 from __future__ import annotations
 
 import datetime as _dt
+import importlib
 import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -228,11 +229,10 @@ def _timeline_panel(ax: Any, baseline: TestBaseline, axis: _Axis) -> None:
     ax.set_xlabel("recorded (UTC)")
     ax.set_title("history")
     ax.grid(True, alpha=0.3)
-    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
-
-    locator = AutoDateLocator()
+    dates: Any = importlib.import_module("matplotlib.dates")  # its stubs are partial
+    locator = dates.AutoDateLocator()
     ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+    ax.xaxis.set_major_formatter(dates.ConciseDateFormatter(locator))
     ax.tick_params(axis="x", labelsize=7)
     _dedup_legend(ax)
 

@@ -12,7 +12,10 @@ from pytest_pareto.report import verdict_message
 from pytest_pareto.report_markdown import verdict_table_rows
 from pytest_pareto.run_report import RunReport
 
-__all__ = ["render_html"]
+__all__ = ["MAX_PLOTS", "render_html"]
+
+MAX_PLOTS = 50
+"""Tests drawn per page, most severe first: each plot costs a fraction of a second."""
 
 _CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", "Liberation Sans", sans-serif;
@@ -73,18 +76,22 @@ def _plot(verdict: Verdict) -> str:
     return f"<img class='plot' alt='{_e(alt)}' src='data:image/png;base64,{data}'>"
 
 
-def _test_section(report: RunReport, verdict: Verdict) -> list[str]:
+def _test_section(report: RunReport, verdict: Verdict, *, plot: bool, limit: int) -> list[str]:
     title = f"{verdict.test_id}: {verdict.outcome.value}"
     out = [f"<section class='test' id='{_anchor(verdict.test_id)}'>", f"<h2>{_e(title)}</h2>"]
-    out.append(_plot(verdict))
+    if plot:
+        out.append(_plot(verdict))
+    else:
+        out.append(f"<p class='meta'>No plot: only the first {limit} tests are drawn.</p>")
     message = verdict_message(verdict, update_hint=report.mode == "judge")
     out.append(f"<pre>{_e(message)}</pre>")
     out.append("</section>")
     return out
 
 
-def render_html(report: RunReport) -> str:
-    """The run as an HTML page that needs nothing else: CSS inline, plots as PNG data URIs."""
+def render_html(report: RunReport, *, max_plots: int = MAX_PLOTS) -> str:
+    """The run as an HTML page that needs nothing else: CSS inline, plots as PNG data URIs
+    (for the ``max_plots`` most severe tests)."""
     failed = report.failed
     if report.mode == "update":
         status, css = "frontiers updated", "status-ok"
@@ -110,12 +117,14 @@ def render_html(report: RunReport) -> str:
     ]
     if report.verdicts:
         out += _summary_table(report)
+    plotted = 0
     for verdict in report.sorted_verdicts():
         if verdict.outcome is Outcome.SKIPPED:
             out.append(f"<p class='meta'>Not compared: {_e(verdict.test_id)}: ")
             out.append(f"{_e(verdict.reason)}</p>")
             continue
-        out += _test_section(report, verdict)
+        out += _test_section(report, verdict, plot=plotted < max_plots, limit=max_plots)
+        plotted += 1
     if report.changes:
         out.append("<h2>Frontier updated</h2><ul>")
         out += [f"<li>{_e(c.test_id)}: {_e(c.describe())}</li>" for c in report.changes]

@@ -31,6 +31,7 @@ def project(pytester: pytest.Pytester) -> pytest.Pytester:
     return pytester
 
 
+@pytest.mark.slow
 def test_prune_removes_tests_pytest_no_longer_collects(project: pytest.Pytester) -> None:
     root = project.path
     store = root / "baselines"

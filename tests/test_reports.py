@@ -7,12 +7,15 @@ import io
 import json
 import re
 import shutil
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 from cli_support import measured_module
 
+from pytest_pareto.report_html import render_html
 from pytest_pareto.run_report import REPORT_FORMAT, load_report
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -190,7 +193,8 @@ def matplotlib_loaded() -> None:
 
 
 def _html_report(pytester: pytest.Pytester) -> Path:
-    _two_runs(pytester, "--pareto-report", "report.html").assert_outcomes(passed=2, failed=1)
+    result = _two_runs(pytester, "--pareto-report", "report.html", "--pareto-report", "r.json")
+    result.assert_outcomes(passed=2, failed=1)
     return pytester.path / "report.html"
 
 
@@ -204,6 +208,11 @@ def test_html_report_is_self_contained(matplotlib_loaded: None, pytester: pytest
     with image_module.open(io.BytesIO(base64.b64decode(images[0]))) as image:
         assert image.format == "PNG"
         assert image.width > 300
+    # plots are capped, most severe test first
+    capped = render_html(load_report(pytester.path / "r.json"), max_plots=1)
+    assert capped.count("data:image/png") == 1
+    assert capped.index("data:image/png") < capped.index("test_m.py::test_fast: improved")
+    assert "No plot: only the first 1 tests are drawn." in capped
 
 
 def _browser() -> str:
@@ -263,3 +272,28 @@ def test_html_report_in_headless_chromium(
     image_module = pytest.importorskip("PIL.Image")
     with image_module.open(shot) as image:
         assert image.size == (1100, 1000)
+
+
+def test_report_and_command_modules_import_no_plotting_library() -> None:
+    """matplotlib (and numpy) load only when a figure is drawn."""
+    modules = [
+        "pytest_pareto.cli",
+        "pytest_pareto.run_report",
+        "pytest_pareto.report_markdown",
+        "pytest_pareto.report_html",
+        "pytest_pareto.plotting",
+        "pytest_pareto.snapshots",
+        "pytest_pareto.frontier_compare",
+        "pytest_pareto.pruning",
+        "pytest_pareto.export",
+    ]
+    code = (
+        "import importlib, json, sys\n"
+        f"for name in {modules!r}: importlib.import_module(name)\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    heavy = ("matplotlib", "numpy", "PIL", "pytest", "_pytest", "playwright")
+    assert [m for m in json.loads(out) if m.split(".")[0] in heavy] == []
