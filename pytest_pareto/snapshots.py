@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from pathlib import Path, PurePosixPath
 from pytest_pareto.errors import BaselineFileError, ConfigError
 from pytest_pareto.model import TestBaseline
 from pytest_pareto.run_report import load_report
-from pytest_pareto.storage import BaselineFile, Store
+from pytest_pareto.storage import FORMAT_NAME, BaselineFile, Store
 
 __all__ = [
     "Snapshot",
@@ -46,11 +47,27 @@ def snapshot_from_store(root: Path) -> Snapshot:
 
 
 def snapshot_from_report(path: Path) -> Snapshot:
-    report = load_report(path)
+    try:
+        report = load_report(path)
+    except ConfigError:
+        if _is_baseline_file(path):
+            raise ConfigError(
+                f"{path} is a baseline file, not a report; compare its store folder "
+                "(e.g. baselines/) instead"
+            ) from None
+        raise
     tests = {
         v.test_id: TestBaseline(v.test_id, dict(v.metrics), (v.candidate,)) for v in report.verdicts
     }
     return Snapshot(f"report {path}", tests)
+
+
+def _is_baseline_file(path: Path) -> bool:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and data.get("format") == FORMAT_NAME
 
 
 def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess[bytes]:

@@ -180,6 +180,10 @@ def test_usage_and_file_errors_exit_2(sides: tuple[Path, Path], tmp_path: Path) 
     not_report = run_cli("compare", a, "bad.json", cwd=tmp_path)
     assert not_report.returncode == 2
     assert "not a pytest-pareto report" in not_report.stderr
+    baseline_file = next(a.rglob("*.json"))
+    not_a_report = run_cli("compare", a, baseline_file, cwd=tmp_path)
+    assert not_a_report.returncode == 2
+    assert "is a baseline file, not a report; compare its store folder" in not_a_report.stderr
     (tmp_path / "broken.json").write_text("{")
     assert run_cli("compare", a, "broken.json", cwd=tmp_path).returncode == 2
     bad_tolerance = run_cli("compare", a, a, "--metric-tolerance", "latency", cwd=tmp_path)

@@ -67,7 +67,7 @@ def test_show_filters_by_prefix(store: Store, tmp_path: Path) -> None:
 
     result = run_cli("show", "tests/test_nothing", cwd=tmp_path)
     assert result.returncode == 2
-    assert "no stored test id starts with 'tests/test_nothing'" in result.stdout
+    assert "no stored test id starts with 'tests/test_nothing'" in result.stderr
 
 
 def test_show_uses_the_store_option(store: Store, tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import sys
 import textwrap
 from pathlib import Path
 
@@ -62,7 +63,7 @@ def _run(args: argparse.Namespace) -> int:
             raise ConfigError("give either -o FILE (one test) or --all DIR (every test)")
         tests = stored_tests(store, args.test_id or "")
         if not tests:
-            print(f"no stored test to plot in {store.root}")
+            print(f"no stored test to plot in {store.root}", file=sys.stderr)
             return EXIT_USAGE
         written = 0
         for baseline in tests:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import textwrap
 
 from pytest_pareto.cli._common import (
@@ -35,7 +36,7 @@ def _run(args: argparse.Namespace) -> int:
     tests = stored_tests(store, args.prefix)
     if not tests:
         if args.prefix:
-            print(f"no stored test id starts with {args.prefix!r} in {store.root}")
+            print(f"no stored test id starts with {args.prefix!r} in {store.root}", file=sys.stderr)
             return EXIT_USAGE
         print(f"no stored frontiers in {store.root} (record some with: pytest --pareto-update)")
         return EXIT_OK
