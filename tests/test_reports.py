@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import importlib.util
 import io
 import json
 import re
@@ -15,8 +16,12 @@ from pathlib import Path
 import pytest
 from cli_support import measured_module
 
-from pytest_pareto.report_html import render_html
 from pytest_pareto.run_report import REPORT_FORMAT, load_report
+
+try:  # imported before any pytester run, which would unload it afterwards
+    from PIL import Image
+except ImportError:  # Pillow comes with matplotlib (the jupyter extra)
+    Image = None  # type: ignore[assignment]
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -184,32 +189,47 @@ def test_xdist_controller_writes_one_report_with_every_verdict(pytester: pytest.
     assert data["summary"]["outcomes"] == {"dominated": 1, "improved": 1, "new": 1}
 
 
-@pytest.fixture
-def matplotlib_loaded() -> None:
-    """Load matplotlib (and numpy) before ``pytester`` snapshots ``sys.modules``: pytester
-    forgets modules first imported during a test, and numpy cannot be imported twice."""
-    pytest.importorskip("matplotlib.figure", reason="plots need matplotlib: pip install -e .[dev]")
-    pytest.importorskip("matplotlib.backends.backend_agg")
+def _require_matplotlib() -> None:
+    if importlib.util.find_spec("matplotlib") is None:
+        pytest.skip("plots need matplotlib: pip install -e .[dev]")
 
 
 def _html_report(pytester: pytest.Pytester) -> Path:
-    result = _two_runs(pytester, "--pareto-report", "report.html", "--pareto-report", "r.json")
+    """An HTML (and JSON) report of the two runs, drawn in subprocesses: matplotlib and numpy
+    never load into this process, where pytester's in-process runs could unload numpy, which
+    cannot be imported twice."""
+    _require_matplotlib()
+    pytester.makepyfile(test_m=measured_module(BASE))
+    pytester.runpytest_subprocess("-p", "no:cacheprovider", "--pareto-update")
+    pytester.makepyfile(test_m=measured_module(CHANGED))
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--pareto-report", "report.html", "--pareto-report", "r.json"
+    )
     result.assert_outcomes(passed=2, failed=1)
     return pytester.path / "report.html"
 
 
-def test_html_report_is_self_contained(matplotlib_loaded: None, pytester: pytest.Pytester) -> None:
-    image_module = pytest.importorskip("PIL.Image", reason="Pillow comes with matplotlib")
+def test_html_report_is_self_contained(pytester: pytest.Pytester) -> None:
+    if Image is None:
+        pytest.skip("Pillow comes with matplotlib: pip install -e .[dev]")
     text = _html_report(pytester).read_text()
     assert not re.search(r"(src|href)=['\"]?(https?:)?//", text)  # nothing fetched
     assert "<table id='verdicts'>" in text
     images = re.findall(r"src='data:image/png;base64,([A-Za-z0-9+/=]+)'", text)
     assert len(images) == 3  # one plot per compared or new test
-    with image_module.open(io.BytesIO(base64.b64decode(images[0]))) as image:
+    with Image.open(io.BytesIO(base64.b64decode(images[0]))) as image:
         assert image.format == "PNG"
         assert image.width > 300
     # plots are capped, most severe test first
-    capped = render_html(load_report(pytester.path / "r.json"), max_plots=1)
+    code = (
+        "import sys\n"
+        "from pytest_pareto.report_html import render_html\n"
+        "from pytest_pareto.run_report import load_report\n"
+        "sys.stdout.write(render_html(load_report('r.json'), max_plots=1))\n"
+    )
+    capped = subprocess.run(
+        [sys.executable, "-c", code], cwd=pytester.path, capture_output=True, text=True, check=True
+    ).stdout
     assert capped.count("data:image/png") == 1
     assert capped.index("data:image/png") < capped.index("test_m.py::test_fast: improved")
     assert "No plot: only the first 1 tests are drawn." in capped
@@ -225,9 +245,7 @@ def _browser() -> str:
 
 @pytest.mark.browser
 @pytest.mark.slow
-def test_html_report_in_headless_chromium(
-    matplotlib_loaded: None, pytester: pytest.Pytester
-) -> None:
+def test_html_report_in_headless_chromium(pytester: pytest.Pytester) -> None:
     chromium = _browser()
     from playwright.sync_api import sync_playwright
 
@@ -269,9 +287,9 @@ def test_html_report_in_headless_chromium(
             page.screenshot(path=str(shot))
         finally:
             browser.close()
-    image_module = pytest.importorskip("PIL.Image")
-    with image_module.open(shot) as image:
-        assert image.size == (1100, 1000)
+    if Image is not None:
+        with Image.open(shot) as image:
+            assert image.size == (1100, 1000)
 
 
 def test_report_and_command_modules_import_no_plotting_library() -> None:
