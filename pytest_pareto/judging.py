@@ -163,7 +163,8 @@ def _gating_metrics(
     names = candidate.metric_names & reference.metric_names
     if policy.gating is not None:
         names &= policy.gating
-    return [metrics[name] for name in sorted(names)]
+    # An estimate is a function of a measured metric (energy_estimate of cpu_time): never gates.
+    return [metrics[name] for name in sorted(names) if not metrics[name].estimate]
 
 
 def compare_points(

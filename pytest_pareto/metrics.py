@@ -189,6 +189,58 @@ BUILTIN_METRICS: Mapping[str, Metric] = _builtin(
         "peak of Python heap allocations during one call (tracemalloc, separate pass)",
         floor=1024,
     ),
+    # Hardware probes (pytest_pareto/probes/{rapl,nvml,torch_cuda,flops,energy_estimate}.py).
+    Metric(
+        "energy_cpu",
+        "J",
+        Direction.LOWER,
+        Variability.NOISY,
+        "CPU package and DRAM energy per call (RAPL counters, whole sockets)",
+    ),
+    Metric(
+        "energy_gpu",
+        "J",
+        Direction.LOWER,
+        Variability.NOISY,
+        "energy of the visible NVIDIA GPUs per call (NVML)",
+    ),
+    Metric(
+        "gpu_power",
+        "W",
+        Direction.LOWER,
+        Variability.NOISY,
+        "mean power of the visible NVIDIA GPUs during the timed pass (NVML)",
+    ),
+    Metric(
+        "cuda_time",
+        "s",
+        Direction.LOWER,
+        Variability.NOISY,
+        "GPU time per call between CUDA events on the current stream",
+    ),
+    Metric(
+        "gpu_peak_memory",
+        "B",
+        Direction.LOWER,
+        Variability.NOISY,
+        "peak CUDA memory allocated by torch during a round, above the memory before it",
+        floor=1024 * 1024,
+    ),
+    Metric(
+        "flops",
+        "FLOP",
+        Direction.LOWER,
+        Variability.DETERMINISTIC,
+        "floating-point operations of one call (torch FlopCounterMode, separate pass)",
+    ),
+    Metric(
+        "energy_estimate",
+        "J",
+        Direction.LOWER,
+        Variability.NOISY,
+        "CPU time per call x watts per busy hardware thread (from a TDP figure); never gates",
+        estimate=True,
+    ),
 )
 
 

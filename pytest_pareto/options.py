@@ -8,7 +8,7 @@ from typing import Any
 
 from pytest_pareto.errors import ConfigError
 from pytest_pareto.measure import MeasureOptions
-from pytest_pareto.metrics import Tolerance
+from pytest_pareto.metrics import BUILTIN_METRICS, Tolerance
 
 __all__ = ["MARKER_ARGUMENTS", "TestOptions"]
 
@@ -58,6 +58,12 @@ class TestOptions:
             if not metrics:
                 raise ConfigError("metrics= must name at least one metric")
             metrics = tuple(metrics)
+            if all(m in BUILTIN_METRICS and BUILTIN_METRICS[m].estimate for m in metrics):
+                raise ConfigError(
+                    f"metrics= names only estimates ({', '.join(metrics)}), which never gate: "
+                    "add the measured metric they derive from, e.g. "
+                    "metrics=['cpu_time', 'energy_estimate']"
+                )
         tolerance = kwargs.get("tolerance", {})
         if isinstance(tolerance, int | float | str) and not isinstance(tolerance, bool):
             raise ConfigError(

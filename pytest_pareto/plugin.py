@@ -22,6 +22,7 @@ from pytest_pareto.measure import MeasureOptions
 from pytest_pareto.metrics import MetricRegistry, Tolerance
 from pytest_pareto.model import TestBaseline
 from pytest_pareto.options import MARKER_ARGUMENTS, TestOptions
+from pytest_pareto.probe_report import header_lines
 from pytest_pareto.probes import Probe, builtin_probes
 from pytest_pareto.provenance import git_commit
 from pytest_pareto.recorder import Recorder, select_probes
@@ -32,6 +33,7 @@ __all__ = ["ParetoSession", "pareto"]
 
 # Further pytest-layer modules, each one topic (named _pytest_*.py), loaded with this one.
 pytest_plugins: list[str] = [
+    "pytest_pareto._pytest_hardware",
     "pytest_pareto._pytest_reports",
     "pytest_pareto._pytest_progress",
 ]
@@ -192,17 +194,13 @@ class ParetoSession:
     # -- collection --------------------------------------------------------------------
 
     def pytest_report_header(self, config: pytest.Config) -> list[str]:
-        probes = []
-        for probe in self.probes:
-            availability = probe.availability()
-            probes.append(f"{probe.name} ({availability.describe()})")
         mode = "update" if self.update else "judge"
         return [
             f"pareto: store {self.store.root}, mode {mode}, "
             f"strict {'on' if self.strict else 'off'}, "
             f"machine matching {self.matching.value}",
-            f"pareto machine: {self.machine.describe()}",
-            "pareto probes: " + "; ".join(probes),
+            f"pareto machine: {self.machine.summary()}",
+            *header_lines(self.probes),
         ]
 
     @pytest.hookimpl(trylast=True)

@@ -6,7 +6,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, SupportsFloat
 
 from pytest_pareto.errors import ConfigError
 from pytest_pareto.machine import Machine
@@ -26,6 +26,18 @@ def select_probes(probes: Iterable[Probe], wanted: Iterable[str] | None) -> list
         return [p for p in probes if p.default]
     names = set(wanted)
     return [p for p in probes if names & {m.name for m in p.metrics}]
+
+
+def _as_number(name: str, value: object) -> float:
+    """A finite float from a number or a numeric scalar (numpy, torch); never from text."""
+    if isinstance(value, bool | str | bytes) or not isinstance(value, SupportsFloat):
+        raise ConfigError(
+            f"record({name!r}, ...): value must be a number, got {type(value).__name__}"
+        )
+    number = float(value)
+    if not math.isfinite(number):
+        raise ConfigError(f"record({name!r}, {value!r}): value must be a finite number")
+    return number
 
 
 class Recorder:
@@ -120,32 +132,25 @@ class Recorder:
     def record(
         self,
         name: str,
-        value: float,
+        value: SupportsFloat,
         unit: str | None = None,
-        better: str = "lower",
+        better: str | None = None,
         *,
         noisy: bool = False,
     ) -> None:
         """Record a metric of your own (accuracy, loss, tokens/s) as an objective.
 
-        ``better`` is ``"lower"`` or ``"higher"``. Values are deterministic unless
-        ``noisy=True`` (then they are judged with statistics like measured times).
+        ``better`` is ``"lower"`` or ``"higher"``; when omitted it comes from the metric's
+        registered definition (see the ``pytest_pareto_add_metrics`` hook), else ``"lower"``.
+        Values are deterministic unless ``noisy=True`` (then they are judged with statistics
+        like measured times).
         """
         if not isinstance(name, str) or not _METRIC_NAME.match(name):
             raise ConfigError(
                 f"record(): metric name {name!r} must start with a letter or _ and contain only "
                 "letters, digits, _, . and -"
             )
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            try:
-                value = float(value)  # numpy and torch scalars
-            except (TypeError, ValueError):
-                raise ConfigError(
-                    f"record({name!r}, ...): value must be a number, got {type(value).__name__}"
-                ) from None
-        if not math.isfinite(value):
-            raise ConfigError(f"record({name!r}, {value!r}): value must be a finite number")
-        direction = Direction.parse(better)
+        number = _as_number(name, value)
         if name in BUILTIN_METRICS or any(name in {m.name for m in p.metrics} for p in self.probes):
             raise ConfigError(
                 f"record(): {name!r} is measured by pytest-pareto itself; record under another name"
@@ -155,6 +160,10 @@ class Recorder:
         known = self.registry.get(name)
         unit = unit if unit is not None else (known.unit if known else "")
         variability = Variability.NOISY if noisy else Variability.DETERMINISTIC
+        if better is not None:
+            direction = Direction.parse(better)
+        else:
+            direction = known.direction if known is not None else Direction.LOWER
         if known is not None and known.direction is not direction:
             raise ConfigError(
                 f"record({name!r}): better={direction.value} conflicts with the registered "
@@ -169,7 +178,7 @@ class Recorder:
             floor=known.floor if known else 0.0,
         )
         self._metrics[name] = metric
-        self._samples[name] = Sample((float(value),))
+        self._samples[name] = Sample((number,))
 
     # -- result ------------------------------------------------------------------------
 

@@ -125,6 +125,17 @@ _EXPLAIN = {
 }
 
 
+def _estimate_lines(verdict: Verdict) -> list[str]:
+    """Estimated metrics of the new result: shown, labelled, never gating."""
+    lines = []
+    for name in sorted(verdict.candidate.metric_names):
+        metric = verdict.metrics.get(name)
+        if metric is not None and metric.estimate:
+            value = format_value(verdict.candidate.value(name), metric.unit)
+            lines.append(f"  {metric.label()}: {value} (not gating)")
+    return lines
+
+
 def verdict_message(verdict: Verdict, *, update_hint: bool = True) -> str:
     """A verdict in words: what happened, against which point, by how much, how sure."""
     head = f"pareto: {verdict.outcome.value}"
@@ -133,6 +144,7 @@ def verdict_message(verdict: Verdict, *, update_hint: bool = True) -> str:
     decisive = verdict.decisive
     lines = [f"{head} — {_EXPLAIN[verdict.outcome]}", f"  against {decisive.reference.describe()}"]
     lines.extend(render_table(_HEADERS, verdict_rows(decisive), indent="  "))
+    lines.extend(_estimate_lines(verdict))
     epsilon = decisive.epsilon
     if verdict.outcome in (Outcome.DOMINATED, Outcome.INCONCLUSIVE) and epsilon is not None:
         lines.append(

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from pytest_pareto._version import __version__
-from pytest_pareto.cli import compare, demo, export, history, plot, prune, show
+from pytest_pareto.cli import compare, demo, export, history, plot, probes, prune, show
 from pytest_pareto.cli._common import EXIT_USAGE, Command
 from pytest_pareto.errors import ParetoError
 
@@ -19,6 +19,7 @@ __all__ = ["COMMANDS", "main"]
 
 COMMANDS: tuple[Command, ...] = (
     demo.COMMAND,
+    probes.COMMAND,
     show.COMMAND,
     history.COMMAND,
     compare.COMMAND,

@@ -4,16 +4,27 @@ from __future__ import annotations
 
 from pytest_pareto.probes._protocol import Availability, Probe, Scope
 from pytest_pareto.probes.cpu_time import CpuTimeProbe
+from pytest_pareto.probes.energy_estimate import EnergyEstimateProbe
+from pytest_pareto.probes.flops import FlopsProbe
+from pytest_pareto.probes.nvml import NvmlProbe
 from pytest_pareto.probes.peak_rss import PeakRssProbe
 from pytest_pareto.probes.py_alloc import PyAllocProbe
+from pytest_pareto.probes.rapl import RaplProbe
+from pytest_pareto.probes.torch_cuda import CudaMemoryProbe, CudaTimeProbe
 from pytest_pareto.probes.wall_time import WallTimeProbe
 
 __all__ = [
     "Availability",
     "CpuTimeProbe",
+    "CudaMemoryProbe",
+    "CudaTimeProbe",
+    "EnergyEstimateProbe",
+    "FlopsProbe",
+    "NvmlProbe",
     "PeakRssProbe",
     "Probe",
     "PyAllocProbe",
+    "RaplProbe",
     "Scope",
     "WallTimeProbe",
     "builtin_probes",
@@ -22,4 +33,16 @@ __all__ = [
 
 def builtin_probes() -> list[Probe]:
     """Fresh instances of the probes that ship with pytest-pareto."""
-    return [WallTimeProbe(), CpuTimeProbe(), PeakRssProbe(), PyAllocProbe()]
+    rapl = RaplProbe()
+    return [
+        WallTimeProbe(),
+        CpuTimeProbe(),
+        PeakRssProbe(),
+        PyAllocProbe(),
+        rapl,
+        NvmlProbe(),
+        CudaTimeProbe(),
+        CudaMemoryProbe(),
+        FlopsProbe(),
+        EnergyEstimateProbe(fallback_for=rapl),
+    ]
