@@ -41,6 +41,8 @@ pytest_plugins: list[str] = [
     "pytest_pareto._pytest_derived",
     "pytest_pareto._pytest_groups",
     "pytest_pareto._pytest_benchmark_alias",
+    "pytest_pareto._pytest_reports",
+    "pytest_pareto._pytest_progress",
 ]
 
 SESSION_PLUGIN_NAME = "pareto-session"

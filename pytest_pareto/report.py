@@ -16,6 +16,7 @@ __all__ = [
     "format_change",
     "format_value",
     "render_table",
+    "unit_scale",
     "verdict_message",
     "verdict_rows",
 ]
@@ -43,6 +44,21 @@ def format_value(value: float, unit: str = "") -> str:
         if magnitude >= candidate_factor:
             factor, label = candidate_factor, candidate_label
     return f"{value / factor:.3g} {label}"
+
+
+def unit_scale(magnitude: float, unit: str = "") -> tuple[float, str]:
+    """The factor and label that show values of about ``magnitude`` readably (axes, columns).
+
+    ``unit_scale(0.0123, "s")`` is ``(1e-3, "ms")``; an unknown unit is kept as it is.
+    """
+    scales = _SCALES.get(unit)
+    if scales is None or not math.isfinite(magnitude):
+        return 1.0, unit
+    factor, label = scales[0]
+    for candidate_factor, candidate_label in scales:
+        if abs(magnitude) >= candidate_factor:
+            factor, label = candidate_factor, candidate_label
+    return factor, label
 
 
 def format_change(change: float | None) -> str:
