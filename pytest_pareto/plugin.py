@@ -15,7 +15,13 @@ import pytest
 
 from pytest_pareto import hookspecs
 from pytest_pareto.errors import BaselineFileError, ConfigError, ParetoError
-from pytest_pareto.frontier import FrontierChange, accept, comparable_points, departures
+from pytest_pareto.frontier import (
+    FrontierChange,
+    accept,
+    comparable_points,
+    departures,
+    merge_metrics,
+)
 from pytest_pareto.judging import JudgePolicy, Outcome, Verdict, judge
 from pytest_pareto.machine import Machine, Matching, current_machine
 from pytest_pareto.measure import MeasureOptions
@@ -24,14 +30,17 @@ from pytest_pareto.model import TestBaseline
 from pytest_pareto.options import MARKER_ARGUMENTS, TestOptions
 from pytest_pareto.probes import Probe, builtin_probes
 from pytest_pareto.provenance import git_commit
-from pytest_pareto.recorder import Recorder, select_probes
+from pytest_pareto.recorder import MeasureGuard, Recorder, select_probes
 from pytest_pareto.report import summary_lines, verdict_message
 from pytest_pareto.storage import Store
 
 __all__ = ["ParetoSession", "pareto"]
 
 # Further pytest-layer modules, each one topic (named _pytest_*.py), loaded with this one.
-pytest_plugins: list[str] = []
+pytest_plugins: list[str] = [
+    "pytest_pareto._pytest_xdist",
+    "pytest_pareto._pytest_temp_files",
+]
 
 SESSION_PLUGIN_NAME = "pareto-session"
 session_key = pytest.StashKey["ParetoSession"]()
@@ -175,6 +184,8 @@ class ParetoSession:
             for metric in metrics:
                 self.registry.add(metric)
         self.machine: Machine = current_machine()
+        self.measure_guard: MeasureGuard | None = None
+        """Held around measuring noisy metrics (set in xdist workers by _pytest_xdist)."""
         self._commit: str | bool | None = False
         self.verdicts: list[Verdict] = []
         self.changes: list[FrontierChange] = []
@@ -231,6 +242,7 @@ class ParetoSession:
             probes=probes,
             options=options.measure_options(self.measure_options),
             registry=self.registry,
+            measure_guard=self.measure_guard,
         )
 
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
@@ -286,8 +298,11 @@ class ParetoSession:
             default_tolerance=self.default_tolerance,
             gating=frozenset(options.metrics) if options.metrics is not None else None,
         )
-        metrics = dict(baseline.metrics) if baseline is not None else {}
-        metrics.update(recorder.metrics)
+        stored = baseline.metrics if baseline is not None else {}
+        try:
+            metrics = merge_metrics(item.nodeid, stored, recorder.metrics)
+        except ConfigError as exc:
+            raise ConfigError(f"{exc} (stored in {self.store.path_for(item.nodeid)})") from None
         return judge(item.nodeid, point, references, metrics, policy, skipped_reason=reason)
 
     @pytest.hookimpl(wrapper=True)

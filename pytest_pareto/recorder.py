@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from typing import Any
 
@@ -15,9 +17,13 @@ from pytest_pareto.metrics import BUILTIN_METRICS, Direction, Metric, MetricRegi
 from pytest_pareto.model import Observation, Point, Sample
 from pytest_pareto.probes import Probe
 
-__all__ = ["Recorder", "select_probes"]
+__all__ = ["MeasureGuard", "Recorder", "select_probes"]
 
 _METRIC_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
+
+MeasureGuard = Callable[[], AbstractContextManager[object]]
+"""A context manager factory held around measuring noisy metrics (e.g. the host's
+:func:`~pytest_pareto.locks.measurement_lock`, so parallel workers measure one at a time)."""
 
 
 def select_probes(probes: Iterable[Probe], wanted: Iterable[str] | None) -> list[Probe]:
@@ -46,12 +52,14 @@ class Recorder:
         options: MeasureOptions | None = None,
         registry: MetricRegistry | None = None,
         enabled: bool = True,
+        measure_guard: MeasureGuard | None = None,
     ) -> None:
         self.test_id = test_id
         self.probes = list(probes)
         self.options = options or MeasureOptions()
         self.registry = registry or MetricRegistry()
         self.enabled = enabled
+        self.measure_guard = measure_guard
         self.extra_info: dict[str, Any] = {}
         self.measurement: Measurement | None = None
         self._samples: dict[str, Sample] = {}
@@ -105,15 +113,23 @@ class Recorder:
                 if fresh is not None:
                     args, kwargs = fresh
             return fn(*args, **kwargs)
-        self.measurement = measure(
-            fn, args, kwargs, probes=self.probes, options=options, setup=setup
-        )
+        with self._guard():
+            self.measurement = measure(
+                fn, args, kwargs, probes=self.probes, options=options, setup=setup
+            )
         for probe in self.probes:
             for metric in probe.metrics:
                 if metric.name in self.measurement.samples:
                     self._metrics[metric.name] = self.registry.get(metric.name) or metric
         self._samples.update(self.measurement.samples)
         return self.measurement.result
+
+    def _guard(self) -> AbstractContextManager[object]:
+        """The measure guard, when a probe measures a noisy metric (others need no quiet)."""
+        noisy = any(metric.noisy for probe in self.probes for metric in probe.metrics)
+        if self.measure_guard is None or not noisy:
+            return contextlib.nullcontext()
+        return self.measure_guard()
 
     # -- user metrics ------------------------------------------------------------------
 
@@ -136,13 +152,16 @@ class Recorder:
                 f"record(): metric name {name!r} must start with a letter or _ and contain only "
                 "letters, digits, _, . and -"
             )
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            try:
-                value = float(value)  # numpy and torch scalars
-            except (TypeError, ValueError):
-                raise ConfigError(
-                    f"record({name!r}, ...): value must be a number, got {type(value).__name__}"
-                ) from None
+        if isinstance(value, bool | str | bytes | bytearray):
+            raise ConfigError(
+                f"record({name!r}, {value!r}): value must be a number, got {type(value).__name__}"
+            )
+        try:
+            value = float(value)  # also numpy and torch scalars
+        except (TypeError, ValueError, OverflowError):
+            raise ConfigError(
+                f"record({name!r}, ...): value must be a finite number, got {type(value).__name__}"
+            ) from None
         if not math.isfinite(value):
             raise ConfigError(f"record({name!r}, {value!r}): value must be a finite number")
         direction = Direction.parse(better)
