@@ -51,7 +51,7 @@ class Machine:
     python: str = ""
     packages: Mapping[str, str] = field(default_factory=dict)
 
-    @property
+    @functools.cached_property
     def hardware_class(self) -> str:
         """A short id of the hardware alone (not OS or package versions)."""
         key = json.dumps([self.cpu_model, self.cpu_count, self.memory_gib, list(self.gpus)])

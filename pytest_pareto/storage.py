@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
 import os
 import stat
 import tempfile
@@ -19,6 +18,7 @@ from typing import Any
 
 from pytest_pareto.errors import BaselineFileError, ConfigError
 from pytest_pareto.locks import file_lock
+from pytest_pareto.metrics import BUILTIN_METRICS
 from pytest_pareto.migrations import OLDEST_SCHEMA_VERSION, migrate
 from pytest_pareto.model import TestBaseline
 from pytest_pareto.temp_files import TEMP_PREFIX, TEMP_SUFFIX, temp_prefix
@@ -158,16 +158,24 @@ class BaselineFile:
         return cls(path, parsed)
 
 
+_NON_NEGATIVE_UNITS = frozenset({"s", "B", "J", "FLOP"})
+"""Units of quantities that cannot be negative (a time, a size, an energy, a count)."""
+
+
 def _check_values(path: Path, baseline: TestBaseline) -> None:
+    # Values are finite already (the model rejects others); here: no negative time or size.
     for point in [*baseline.points, *(h.point for h in baseline.history)]:
         for name, obs in point.observations.items():
-            metric = baseline.metrics[name]
-            for value in obs.per_process:
-                if not math.isfinite(value):
-                    raise BaselineFileError(path, f"{baseline.test_id}: {name} is not finite")
-                if metric.unit in ("s", "B", "J", "FLOP") and value < 0:
+            metric = baseline.metrics.get(name) or BUILTIN_METRICS.get(name)
+            if metric is None or metric.unit not in _NON_NEGATIVE_UNITS:
+                continue
+            for sample in obs.samples:
+                lowest = min(sample.rounds)
+                if not lowest >= 0:
                     raise BaselineFileError(
-                        path, f"{baseline.test_id}: {name} = {value!r} is negative"
+                        path,
+                        f"{baseline.test_id}: {name} = {lowest!r} {metric.unit} is negative, "
+                        "which a measurement cannot be",
                     )
 
 
