@@ -251,7 +251,8 @@ class ParetoSession:
         try:
             item.stash[baseline_key] = self.store.load(item.nodeid)
         except BaselineFileError as exc:
-            pytest.fail(f"pareto: {exc}", pytrace=False)
+            # from None: the message says it all; no "during handling..." chain in the report
+            raise pytest.fail.Exception(f"pareto: {exc}", pytrace=False) from None
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_pyfunc_call(self, pyfuncitem: pytest.Function) -> bool | None:
@@ -279,7 +280,7 @@ class ParetoSession:
         try:
             verdict = self._judge(item, recorder)
         except ParetoError as exc:
-            pytest.fail(f"pareto: {exc}", pytrace=False)
+            raise pytest.fail.Exception(f"pareto: {exc}", pytrace=False) from None
         item.stash[verdict_key] = verdict
         item.user_properties.append(("pareto_outcome", verdict.outcome.value))
         item.config.hook.pytest_pareto_verdict(item=item, verdict=verdict)
