@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -80,9 +81,11 @@ class TestOptions:
                 raise ConfigError(f"{name}= must be an integer >= {minimum}, got {value!r}")
         max_time = kwargs.get("max_time")
         if max_time is not None and (
-            isinstance(max_time, bool) or not isinstance(max_time, int | float) or max_time <= 0
+            isinstance(max_time, bool)
+            or not isinstance(max_time, int | float)
+            or not 0 < max_time < math.inf
         ):
-            raise ConfigError(f"max_time= must be a number of seconds > 0, got {max_time!r}")
+            raise ConfigError(f"max_time= must be a finite number of seconds > 0, got {max_time!r}")
         group = kwargs.get("group")
         if group is not None and not isinstance(group, str):
             raise ConfigError(f"group= must be a string, got {group!r}")
