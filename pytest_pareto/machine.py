@@ -60,7 +60,7 @@ class Machine:
     gpu_driver: str = ""
     """NVIDIA driver version (and the CUDA version it supports), when GPUs are visible."""
 
-    @property
+    @functools.cached_property
     def hardware_class(self) -> str:
         """A short id of the hardware alone (not OS, driver or package versions).
 

@@ -46,10 +46,10 @@ class MeasureOptions:
             raise ConfigError(f"warmup={self.warmup!r} must be an integer >= 0")
         if self.min_rounds < 1 or self.max_rounds < self.min_rounds:
             raise ConfigError("min_rounds must be >= 1 and max_rounds >= min_rounds")
-        if not (self.max_time > 0 and self.min_round_time >= 0):
-            raise ConfigError("max_time must be > 0 and min_round_time >= 0")
-        if self.timeout is not None and not self.timeout > 0:
-            raise ConfigError(f"timeout={self.timeout!r} must be a number of seconds > 0")
+        if not (0 < self.max_time < math.inf and self.min_round_time >= 0):
+            raise ConfigError("max_time must be finite and > 0, and min_round_time >= 0")
+        if self.timeout is not None and not 0 < self.timeout < math.inf:
+            raise ConfigError(f"timeout={self.timeout!r} must be a finite number of seconds > 0")
 
 
 @dataclass(frozen=True)

@@ -65,8 +65,8 @@ class Tolerance:
     def __post_init__(self) -> None:
         for name in ("rel", "abs"):
             value = getattr(self, name)
-            if not isinstance(value, int | float) or math.isnan(value) or value < 0:
-                raise ConfigError(f"tolerance {name}={value!r} must be a number >= 0")
+            if not isinstance(value, int | float) or not 0 <= value < math.inf:
+                raise ConfigError(f"tolerance {name}={value!r} must be a finite number >= 0")
 
     def band(self, reference: float) -> float:
         return self.rel * abs(reference) + self.abs

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -94,19 +95,11 @@ class TestOptions:
                 isinstance(value, bool) or not isinstance(value, int) or value < minimum
             ):
                 raise ConfigError(f"{name}= must be an integer >= {minimum}, got {value!r}")
-        max_time = kwargs.get("max_time")
-        if max_time is not None and (
-            isinstance(max_time, bool) or not isinstance(max_time, int | float) or max_time <= 0
-        ):
-            raise ConfigError(f"max_time= must be a number of seconds > 0, got {max_time!r}")
+        max_time = _seconds(kwargs, "max_time")
         group = kwargs.get("group")
         if group is not None and (not isinstance(group, str) or not group.strip()):
             raise ConfigError(f"group= must be a non-empty string, got {group!r}")
-        timeout = kwargs.get("timeout")
-        if timeout is not None and (
-            isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0
-        ):
-            raise ConfigError(f"timeout= must be a number of seconds > 0, got {timeout!r}")
+        timeout = _seconds(kwargs, "timeout")
         budget_spec, derived_spec = kwargs.get("budget"), kwargs.get("derived")
         known = {**QUALITY_METRICS, **BUILTIN_METRICS}
         budget = parse_budgets(budget_spec, known) if budget_spec is not None else ()
@@ -117,10 +110,10 @@ class TestOptions:
             rounds=kwargs.get("rounds"),
             warmup=kwargs.get("warmup"),
             iterations=kwargs.get("iterations"),
-            max_time=float(max_time) if max_time is not None else None,
+            max_time=max_time,
             group=group,
             budget=budget,
-            timeout=float(timeout) if timeout is not None else None,
+            timeout=timeout,
             derived=derived,
         )
 
@@ -135,6 +128,16 @@ class TestOptions:
                 f"{', '.join(repr(u) for u in unknown)}, which this test neither measured nor "
                 f"recorded; it has: {', '.join(sorted(known)) or 'none'}"
             )
+
+
+def _seconds(kwargs: Mapping[str, Any], name: str) -> float | None:
+    """A marker argument that is a duration: a finite number of seconds > 0, or absent."""
+    value = kwargs.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:
+        raise ConfigError(f"{name}= must be a finite number of seconds > 0, got {value!r}")
+    return float(value)
 
 
 MARKER_ARGUMENTS: tuple[str, ...] = tuple(f.name for f in fields(TestOptions))

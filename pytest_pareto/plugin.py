@@ -15,7 +15,13 @@ import pytest
 
 from pytest_pareto import hookspecs
 from pytest_pareto.errors import BaselineFileError, ConfigError, ParetoError
-from pytest_pareto.frontier import FrontierChange, accept, comparable_points, departures
+from pytest_pareto.frontier import (
+    FrontierChange,
+    accept,
+    comparable_points,
+    departures,
+    merge_metrics,
+)
 from pytest_pareto.groups import baseline_id
 from pytest_pareto.judging import JudgePolicy, Outcome, Verdict, judge
 from pytest_pareto.machine import Machine, Matching, current_machine
@@ -26,7 +32,7 @@ from pytest_pareto.options import MARKER_ARGUMENTS, TestOptions
 from pytest_pareto.probe_report import header_lines
 from pytest_pareto.probes import Probe, builtin_probes
 from pytest_pareto.provenance import git_commit
-from pytest_pareto.recorder import Recorder, select_probes
+from pytest_pareto.recorder import MeasureGuard, Recorder, select_probes
 from pytest_pareto.report import summary_lines, verdict_message
 from pytest_pareto.storage import Store
 
@@ -43,6 +49,8 @@ pytest_plugins: list[str] = [
     "pytest_pareto._pytest_benchmark_alias",
     "pytest_pareto._pytest_reports",
     "pytest_pareto._pytest_progress",
+    "pytest_pareto._pytest_xdist",
+    "pytest_pareto._pytest_temp_files",
 ]
 
 SESSION_PLUGIN_NAME = "pareto-session"
@@ -189,6 +197,8 @@ class ParetoSession:
             for metric in metrics:
                 self.registry.add(metric)
         self.machine: Machine = current_machine()
+        self.measure_guard: MeasureGuard | None = None
+        """Held around measuring noisy metrics (set in xdist workers by _pytest_xdist)."""
         self._commit: str | bool | None = False
         self.verdicts: list[Verdict] = []
         self.changes: list[FrontierChange] = []
@@ -246,6 +256,7 @@ class ParetoSession:
             registry=self.registry,
             derived=options.derived,
             group=options.group,
+            measure_guard=self.measure_guard,
         )
 
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
@@ -255,7 +266,8 @@ class ParetoSession:
         try:
             item.stash[baseline_key] = self.store.load(baseline_id(item.nodeid, group))
         except BaselineFileError as exc:
-            pytest.fail(f"pareto: {exc}", pytrace=False)
+            # from None: the message says it all; no "during handling..." chain in the report
+            raise pytest.fail.Exception(f"pareto: {exc}", pytrace=False) from None
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_pyfunc_call(self, pyfuncitem: pytest.Function) -> bool | None:
@@ -283,7 +295,7 @@ class ParetoSession:
         try:
             verdict = self._judge(item, recorder)
         except ParetoError as exc:
-            pytest.fail(f"pareto: {exc}", pytrace=False)
+            raise pytest.fail.Exception(f"pareto: {exc}", pytrace=False) from None
         item.stash[verdict_key] = verdict
         item.user_properties.append(("pareto_outcome", verdict.outcome.value))
         item.config.hook.pytest_pareto_verdict(item=item, verdict=verdict)
@@ -299,8 +311,12 @@ class ParetoSession:
         baseline = item.stash.get(baseline_key, None)
         references, reason = comparable_points(baseline, self.machine, self.matching)
         policy = self.policy(options)
-        metrics = dict(baseline.metrics) if baseline is not None else {}
-        metrics.update(recorder.metrics)
+        stored = baseline.metrics if baseline is not None else {}
+        try:
+            metrics = merge_metrics(item.nodeid, stored, recorder.metrics)
+        except ConfigError as exc:
+            where = self.store.path_for(baseline.test_id if baseline is not None else item.nodeid)
+            raise ConfigError(f"{exc} (stored in {where})") from None
         return judge(item.nodeid, point, references, metrics, policy, skipped_reason=reason)
 
     def policy(self, options: TestOptions) -> JudgePolicy:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from typing import Any, SupportsFloat
 
@@ -18,9 +20,13 @@ from pytest_pareto.model import Observation, Point, Sample
 from pytest_pareto.probes import Probe
 from pytest_pareto.quality import QUALITY_METRICS
 
-__all__ = ["Recorder", "select_probes"]
+__all__ = ["MeasureGuard", "Recorder", "select_probes"]
 
 _METRIC_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
+
+MeasureGuard = Callable[[], AbstractContextManager[object]]
+"""A context manager factory held around measuring noisy metrics (e.g. the host's
+:func:`~pytest_pareto.locks.measurement_lock`, so parallel workers measure one at a time)."""
 
 
 def select_probes(probes: Iterable[Probe], wanted: Iterable[str] | None) -> list[Probe]:
@@ -33,11 +39,17 @@ def select_probes(probes: Iterable[Probe], wanted: Iterable[str] | None) -> list
 
 def _as_number(name: str, value: object) -> float:
     """A finite float from a number or a numeric scalar (numpy, torch); never from text."""
-    if isinstance(value, bool | str | bytes) or not isinstance(value, SupportsFloat):
+    if isinstance(value, bool | str | bytes | bytearray) or not isinstance(value, SupportsFloat):
+        shown = repr(value) if isinstance(value, bool | str | bytes | bytearray) else "..."
         raise ConfigError(
-            f"record({name!r}, ...): value must be a number, got {type(value).__name__}"
+            f"record({name!r}, {shown}): value must be a number, got {type(value).__name__}"
         )
-    number = float(value)
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        raise ConfigError(
+            f"record({name!r}, ...): value must be a finite number, got {type(value).__name__}"
+        ) from None
     if not math.isfinite(number):
         raise ConfigError(f"record({name!r}, {value!r}): value must be a finite number")
     return number
@@ -63,12 +75,14 @@ class Recorder:
         enabled: bool = True,
         derived: Sequence[DerivedObjective] = (),
         group: str | None = None,
+        measure_guard: MeasureGuard | None = None,
     ) -> None:
         self.test_id = test_id
         self.probes = list(probes)
         self.options = options or MeasureOptions()
         self.registry = registry or MetricRegistry()
         self.enabled = enabled
+        self.measure_guard = measure_guard
         self.extra_info: dict[str, Any] = {}
         self.measurement: Measurement | None = None
         self._samples: dict[str, Sample] = {}
@@ -172,15 +186,16 @@ class Recorder:
         try:
             if warm_up is not None:
                 warm_up()
-            self.measurement = measure(
-                fn,
-                args,
-                kwargs,
-                probes=self.probes,
-                options=options,
-                setup=setup,
-                teardown=teardown,
-            )
+            with self._guard():
+                self.measurement = measure(
+                    fn,
+                    args,
+                    kwargs,
+                    probes=self.probes,
+                    options=options,
+                    setup=setup,
+                    teardown=teardown,
+                )
         except CallCensored as stop:
             self._record_censored(stop)
             raise
@@ -208,6 +223,13 @@ class Recorder:
     def group(self) -> str | None:
         """The group (shared variant frontier) of this test, from the marker's ``group=``."""
         return self._group
+
+    def _guard(self) -> AbstractContextManager[object]:
+        """The measure guard, when a probe measures a noisy metric (others need no quiet)."""
+        noisy = any(metric.noisy for probe in self.probes for metric in probe.metrics)
+        if self.measure_guard is None or not noisy:
+            return contextlib.nullcontext()
+        return self.measure_guard()
 
     # -- user metrics ------------------------------------------------------------------
 

@@ -103,7 +103,7 @@ def test_no_timeout_measures_as_before() -> None:
         time.sleep, (0.0,), probes=[WallTimeProbe()], options=MeasureOptions(rounds=3)
     )
     assert len(measurement.samples["wall_time"].rounds) == 3
-    with pytest.raises(ConfigError, match="timeout=0 must be a number of seconds > 0"):
+    with pytest.raises(ConfigError, match="timeout=0 must be a finite number of seconds > 0"):
         MeasureOptions(timeout=0)
 
 

@@ -74,7 +74,7 @@ def test_marker_options_parse() -> None:
         ({"rounds": 0}, "rounds= must be an integer >= 1"),
         ({"rounds": True}, "rounds= must be an integer >= 1"),
         ({"warmup": -1}, "warmup= must be an integer >= 0"),
-        ({"max_time": 0}, "max_time= must be a number of seconds > 0"),
+        ({"max_time": 0}, "max_time= must be a finite number of seconds > 0"),
         ({"group": 3}, "group= must be a non-empty string"),
     ],
 )
