@@ -22,11 +22,12 @@ from typing import Any
 from pytest_pareto.errors import MeasurementError
 from pytest_pareto.metrics import BUILTIN_METRICS, Metric
 from pytest_pareto.probes._protocol import Availability, Scope
+from pytest_pareto.probes._torch_default import RunsWhereTorchIsImported
 
 __all__ = ["FlopsProbe"]
 
 
-class FlopsProbe:
+class FlopsProbe(RunsWhereTorchIsImported):
     """``flops``: FLOPs of one call, counted by torch (deterministic)."""
 
     name: str = "flops"
@@ -36,18 +37,7 @@ class FlopsProbe:
     default_rule: str = "by default in processes that import torch"
 
     def __init__(self) -> None:
-        self._default: bool | None = None
         self._mode: Any = None
-
-    @property
-    def default(self) -> bool:
-        if self._default is not None:
-            return self._default
-        return "torch" in sys.modules and self.availability().available
-
-    @default.setter
-    def default(self, value: bool) -> None:
-        self._default = value
 
     def availability(self) -> Availability:
         method = "torch.utils.flop_counter.FlopCounterMode, one call in a separate pass"

@@ -26,6 +26,7 @@ from pytest_pareto.errors import MeasurementError
 from pytest_pareto.metrics import BUILTIN_METRICS, Metric
 from pytest_pareto.nvml_devices import GpuDevice, NvmlUnavailable, open_nvml
 from pytest_pareto.probes._protocol import Availability, Scope
+from pytest_pareto.probes._torch_default import RunsWhereTorchIsImported
 
 __all__ = ["NvmlProbe", "integrate_power", "torch_did_no_cuda_work"]
 
@@ -52,7 +53,7 @@ def torch_did_no_cuda_work() -> bool:
         return True
 
 
-class NvmlProbe:
+class NvmlProbe(RunsWhereTorchIsImported):
     """``energy_gpu`` (J per call) and ``gpu_power`` (mean W) of the visible GPUs."""
 
     name: str = "nvml"
@@ -71,7 +72,6 @@ class NvmlProbe:
         self._environ = os.environ if environ is None else environ
         self._sample_period = sample_period
         self._clock = clock
-        self._default: bool | None = None
         self._connected = False
         self._nvml: Any = None
         self._counted: tuple[GpuDevice, ...] = ()
@@ -85,17 +85,6 @@ class NvmlProbe:
         self._samples: list[tuple[float, float]] = []
         self._stop_sampling = threading.Event()
         self._sampler: threading.Thread | None = None
-
-    @property
-    def default(self) -> bool:
-        """Runs by default where available and torch is imported (unless set explicitly)."""
-        if self._default is not None:
-            return self._default
-        return "torch" in sys.modules and self.availability().available
-
-    @default.setter
-    def default(self, value: bool) -> None:
-        self._default = value
 
     def _connect(self) -> None:
         if self._connected:

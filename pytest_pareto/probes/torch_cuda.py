@@ -25,6 +25,7 @@ from typing import Any
 from pytest_pareto.errors import MeasurementError
 from pytest_pareto.metrics import BUILTIN_METRICS, Metric
 from pytest_pareto.probes._protocol import Availability, Scope
+from pytest_pareto.probes._torch_default import RunsWhereTorchIsImported
 
 __all__ = ["CudaMemoryProbe", "CudaTimeProbe", "torch_cuda_status"]
 
@@ -81,7 +82,7 @@ def torch_cuda_status() -> tuple[Any, str, bool]:
     return torch.cuda, "", True
 
 
-class _CudaProbe:
+class _CudaProbe(RunsWhereTorchIsImported):
     """What the CUDA probes share: finding torch.cuda, the default rule, skipping idle runs."""
 
     name: str = ""
@@ -92,23 +93,12 @@ class _CudaProbe:
         self._cuda = cuda
         self._reason = ""
         self._final = cuda is not None
-        self._default: bool | None = None
         self._active = False
 
     def _resolve(self) -> Any:
         if not self._final:
             self._cuda, self._reason, self._final = torch_cuda_status()
         return self._cuda
-
-    @property
-    def default(self) -> bool:
-        if self._default is not None:
-            return self._default
-        return "torch" in sys.modules and self.availability().available
-
-    @default.setter
-    def default(self, value: bool) -> None:
-        self._default = value
 
     def _method(self, cuda: Any) -> str:
         raise NotImplementedError
