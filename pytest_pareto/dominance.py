@@ -139,9 +139,10 @@ def compare_values(
     cand, ref = candidate.value, reference.value
     band = max(tolerance.band(ref), metric.floor)
     diff = metric.direction.orient(cand) - metric.direction.orient(ref)
-    if candidate.censored and diff >= 0:
-        # A censored value is a lower bound on a lower-is-better cost: worse stays worse.
-        relation = Relation.WORSE if diff > band else Relation.EQUAL
+    if candidate.censored:
+        # A censored value is a bound the true value lies beyond (on the worse side): beyond
+        # the band it is surely worse, otherwise the truth is unknown and may be worse.
+        relation = Relation.WORSE if diff > band else Relation.UNSURE_WORSE
     elif diff > band:
         relation = Relation.WORSE
     elif diff < -band:

@@ -70,9 +70,14 @@ def comparable_points(
     others = sorted(
         {p.machine.describe() if p.machine else "unknown machine" for p in baseline.points}
     )
+    nearest = next((p.machine for p in baseline.points if p.machine is not None), None)
+    differ = machine.differences(nearest) if nearest is not None else []
     return (), (
         f"no stored point was measured on a machine matching this one ({machine.describe()}; "
         f"matching={matching.value}); stored: {'; '.join(others)}"
+        + (f" (differs in {', '.join(differ)})" if differ else "")
+        + "; accept a result to start this machine's frontier, or compare across machines "
+        "with machine matching cpu or any"
     )
 
 

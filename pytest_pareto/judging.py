@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from pytest_pareto.censoring import compare_censored
 from pytest_pareto.dominance import (
     Comparator,
     Dominance,
@@ -163,7 +164,17 @@ def _gating_metrics(
     names = candidate.metric_names & reference.metric_names
     if policy.gating is not None:
         names &= policy.gating
-    return [metrics[name] for name in sorted(names)]
+    # An estimate is a function of a measured metric (energy_estimate of cpu_time): never gates.
+    return [metrics[name] for name in sorted(names) if not metrics[name].estimate]
+
+
+def _comparator(
+    policy: JudgePolicy, metric: Metric, candidate: Point, reference: Point
+) -> Comparator:
+    """The policy's comparator, unless a value is censored (a bound, not a sample)."""
+    if candidate.observations[metric.name].censored or reference.observations[metric.name].censored:
+        return compare_censored
+    return policy.comparators[metric.variability]
 
 
 def compare_points(
@@ -178,7 +189,7 @@ def compare_points(
     if not gating:
         return None
     comparisons = tuple(
-        policy.comparators[metric.variability](
+        _comparator(policy, metric, candidate, reference)(
             metric,
             candidate.observations[metric.name],
             reference.observations[metric.name],

@@ -1,4 +1,10 @@
-"""Machine fingerprint: which hardware a point was measured on, and which points compare."""
+"""Machine fingerprint: which hardware a point was measured on, and which points compare.
+
+A point's machine holds the CPU model, logical CPUs, memory, the visible NVIDIA GPUs and their
+driver, the OS, Python and the versions of key numeric packages. Only the hardware part (CPU
+model, logical CPUs, memory in GiB, GPU models) makes its ``hardware_class``, a short hash that
+stays the same when the OS, the driver or a package is upgraded.
+"""
 
 from __future__ import annotations
 
@@ -15,9 +21,10 @@ from typing import Any
 
 from pytest_pareto.errors import ConfigError
 
-__all__ = ["Machine", "Matching", "current_machine"]
+__all__ = ["TRACKED_PACKAGES", "Machine", "Matching", "build_machine", "current_machine"]
 
-_TRACKED_PACKAGES = ("numpy", "torch")
+TRACKED_PACKAGES = ("jax", "numpy", "scikit-learn", "scipy", "tensorflow", "torch")
+"""Packages whose installed version a fingerprint records (those installed)."""
 
 
 class Matching(enum.Enum):
@@ -50,10 +57,17 @@ class Machine:
     os: str = ""
     python: str = ""
     packages: Mapping[str, str] = field(default_factory=dict)
+    gpu_driver: str = ""
+    """NVIDIA driver version (and the CUDA version it supports), when GPUs are visible."""
 
-    @property
+    @functools.cached_property
     def hardware_class(self) -> str:
-        """A short id of the hardware alone (not OS or package versions)."""
+        """A short id of the hardware alone (not OS, driver or package versions).
+
+        The first 10 hex digits of the SHA-1 of the JSON list
+        ``[cpu_model, cpu_count, memory_gib, [gpu, ...]]``: stored points depend on it, so the
+        formula never changes.
+        """
         key = json.dumps([self.cpu_model, self.cpu_count, self.memory_gib, list(self.gpus)])
         return hashlib.sha1(key.encode()).hexdigest()[:10]
 
@@ -73,11 +87,34 @@ class Machine:
             f" [{self.hardware_class}]"
         )
 
+    def differences(self, other: Machine) -> list[str]:
+        """The hardware fields that differ, in words (``memory 16 GiB vs 32 GiB``)."""
+        found = []
+        for label, mine, theirs in (
+            ("CPU", self.cpu_model, other.cpu_model),
+            ("logical CPUs", self.cpu_count, other.cpu_count),
+            ("memory", f"{self.memory_gib} GiB", f"{other.memory_gib} GiB"),
+            ("GPUs", ", ".join(self.gpus) or "none", ", ".join(other.gpus) or "none"),
+        ):
+            if mine != theirs:
+                found.append(f"{label} {mine} vs {theirs}")
+        return found
+
+    def summary(self) -> str:
+        """The whole fingerprint on one line (hardware, then driver, OS, Python, packages)."""
+        software = [
+            part for part in (self.os, f"Python {self.python}" if self.python else "") if part
+        ]
+        if self.gpu_driver:
+            software.insert(0, f"driver {self.gpu_driver}")
+        software.extend(f"{name} {version}" for name, version in sorted(self.packages.items()))
+        return f"{self.describe()}; {', '.join(software)}" if software else self.describe()
+
     def with_gpus(self, gpus: tuple[str, ...]) -> Machine:
         return replace(self, gpus=gpus)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "class": self.hardware_class,
             "cpu_count": self.cpu_count,
             "cpu_model": self.cpu_model,
@@ -87,6 +124,9 @@ class Machine:
             "packages": dict(sorted(self.packages.items())),
             "python": self.python,
         }
+        if self.gpu_driver:
+            data["gpu_driver"] = self.gpu_driver
+        return data
 
     @classmethod
     def from_json(cls, data: object, where: str) -> Machine:
@@ -104,6 +144,7 @@ class Machine:
                 os=str(data.get("os", "")),
                 python=str(data.get("python", "")),
                 packages={str(k): str(v) for k, v in packages.items()},
+                gpu_driver=str(data.get("gpu_driver", "")),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ConfigError(f"{where}: 'machine' is missing or has a bad field ({exc})") from None
@@ -132,7 +173,7 @@ def _memory_gib() -> int:
 
 def _package_versions() -> dict[str, str]:
     versions = {}
-    for name in _TRACKED_PACKAGES:
+    for name in TRACKED_PACKAGES:
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
@@ -140,14 +181,33 @@ def _package_versions() -> dict[str, str]:
     return versions
 
 
-@functools.lru_cache(maxsize=1)
-def current_machine() -> Machine:
-    """This machine's fingerprint (GPUs are added by the GPU probes when available)."""
+def _visible_gpus(environ: Mapping[str, str] | None) -> tuple[tuple[str, ...], str]:
+    """Models of the GPUs this process may use, and the driver; empty without NVML."""
+    from pytest_pareto.nvml_devices import NvmlUnavailable, open_nvml
+
+    try:
+        _, inventory = open_nvml(environ)
+    except NvmlUnavailable:
+        return (), ""
+    return inventory.names, inventory.driver if inventory.devices else ""
+
+
+def build_machine(environ: Mapping[str, str] | None = None) -> Machine:
+    """Take this machine's fingerprint now (``environ`` decides the visible GPUs)."""
+    gpus, driver = _visible_gpus(environ)
     return Machine(
         cpu_model=_cpu_model(),
         cpu_count=os.cpu_count() or 1,
         memory_gib=_memory_gib(),
+        gpus=gpus,
         os=f"{platform.system()} {platform.release()}",
         python=platform.python_version(),
         packages=_package_versions(),
+        gpu_driver=driver,
     )
+
+
+@functools.lru_cache(maxsize=1)
+def current_machine() -> Machine:
+    """This machine's fingerprint, taken once per process."""
+    return build_machine()

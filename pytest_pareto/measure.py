@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from pytest_pareto.censoring import Deadline
 from pytest_pareto.errors import ConfigError
 from pytest_pareto.model import Sample
 from pytest_pareto.probes import CallProbe, Probe, Scope
@@ -33,6 +34,8 @@ class MeasureOptions:
     min_rounds: int = 3
     max_rounds: int = 100
     disable_gc: bool = True
+    timeout: float | None = None
+    """Seconds a call may take; a longer one ends the measurement as censored."""
 
     def __post_init__(self) -> None:
         for name in ("rounds", "iterations"):
@@ -43,8 +46,10 @@ class MeasureOptions:
             raise ConfigError(f"warmup={self.warmup!r} must be an integer >= 0")
         if self.min_rounds < 1 or self.max_rounds < self.min_rounds:
             raise ConfigError("min_rounds must be >= 1 and max_rounds >= min_rounds")
-        if not (self.max_time > 0 and self.min_round_time >= 0):
-            raise ConfigError("max_time must be > 0 and min_round_time >= 0")
+        if not (0 < self.max_time < math.inf and self.min_round_time >= 0):
+            raise ConfigError("max_time must be finite and > 0, and min_round_time >= 0")
+        if self.timeout is not None and not 0 < self.timeout < math.inf:
+            raise ConfigError(f"timeout={self.timeout!r} must be a finite number of seconds > 0")
 
 
 @dataclass(frozen=True)
@@ -96,13 +101,31 @@ def measure(
     probes: Sequence[Probe],
     options: MeasureOptions | None = None,
     setup: Callable[[], tuple[Sequence[Any], Mapping[str, Any]] | None] | None = None,
+    teardown: Callable[..., Any] | None = None,
 ) -> Measurement:
     """Measure ``fn(*args, **kwargs)`` with ``probes`` in this process.
 
     With ``setup``, every round calls it (untimed) for fresh arguments and makes one call.
-    Exceptions from ``fn`` propagate.
+    ``teardown``, when given, is called untimed with the call's arguments after each warm-up
+    call, round and separate pass. Exceptions from ``fn`` propagate; a warm-up call or timed
+    round longer than ``options.timeout`` per call raises
+    :class:`~pytest_pareto.censoring.CallCensored`.
     """
     options = options or MeasureOptions()
+    with Deadline(options.timeout) as deadline:
+        return _measure(fn, args, kwargs, probes, options, setup, teardown, deadline)
+
+
+def _measure(
+    fn: Callable[..., Any],
+    args: Sequence[Any],
+    kwargs: Mapping[str, Any] | None,
+    probes: Sequence[Probe],
+    options: MeasureOptions,
+    setup: Callable[[], tuple[Sequence[Any], Mapping[str, Any]] | None] | None,
+    teardown: Callable[..., Any] | None,
+    deadline: Deadline,
+) -> Measurement:
     kwargs = dict(kwargs or {})
     call_args: list[Any] = [tuple(args), kwargs]
 
@@ -115,11 +138,18 @@ def measure(
     def call() -> Any:
         return fn(*call_args[0], **call_args[1])
 
+    def finish() -> None:
+        if teardown is not None:
+            teardown(*call_args[0], **call_args[1])
+
     result: Any = None
     started = time.perf_counter()
     for _ in range(options.warmup):
         prepare()
+        deadline.arm(1, "warm-up")
         result = call()
+        deadline.check()
+        finish()
     first_call_s = (time.perf_counter() - started) / options.warmup if options.warmup else 0.0
 
     by_scope: dict[Scope, list[Probe]] = {scope: [] for scope in Scope}
@@ -145,12 +175,15 @@ def measure(
         if setup is not None:
             iterations, per_call = 1, first_call_s
         else:
-            iterations, per_call = _calibrate(call, first_call_s, options)
+            iterations, per_call = _calibrate(
+                deadline.guard(call, "calibration"), first_call_s, options
+            )
         rounds = _auto_rounds(per_call * iterations, options)
         for probe in pass_probes:
             probe.start()
         for _ in range(rounds):
             prepare()
+            deadline.arm(iterations, "timed rounds")
             for probe in round_probes:
                 probe.start()
             for probe in timers:
@@ -161,6 +194,8 @@ def measure(
                 collect(probe, probe.stop(), iterations)
             for probe in reversed(round_probes):
                 collect(probe, probe.stop(), iterations)
+            deadline.check()
+            finish()
         for probe in reversed(pass_probes):
             collect(probe, probe.stop(), iterations * rounds)
     finally:
@@ -169,11 +204,12 @@ def measure(
 
     for probe in by_scope[Scope.SEPARATE]:
         prepare()
-        probe.start()
+        probe.start()  # not bounded by the timeout: these passes slow the call on purpose
         try:
             result = call()
         finally:
             readings = probe.stop()
+        finish()
         collect(probe, readings, 1)
 
     for probe in by_scope[Scope.CALL]:

@@ -65,8 +65,8 @@ class Tolerance:
     def __post_init__(self) -> None:
         for name in ("rel", "abs"):
             value = getattr(self, name)
-            if not isinstance(value, int | float) or math.isnan(value) or value < 0:
-                raise ConfigError(f"tolerance {name}={value!r} must be a number >= 0")
+            if not isinstance(value, int | float) or not 0 <= value < math.inf:
+                raise ConfigError(f"tolerance {name}={value!r} must be a finite number >= 0")
 
     def band(self, reference: float) -> float:
         return self.rel * abs(reference) + self.abs
@@ -204,6 +204,58 @@ BUILTIN_METRICS: Mapping[str, Metric] = _builtin(
         Direction.LOWER,
         Variability.DETERMINISTIC,
         "instructions executed per call (valgrind cachegrind, in a subprocess)",
+    ),
+    # Hardware probes (pytest_pareto/probes/{rapl,nvml,torch_cuda,flops,energy_estimate}.py).
+    Metric(
+        "energy_cpu",
+        "J",
+        Direction.LOWER,
+        Variability.NOISY,
+        "CPU package and DRAM energy per call (RAPL counters, whole sockets)",
+    ),
+    Metric(
+        "energy_gpu",
+        "J",
+        Direction.LOWER,
+        Variability.NOISY,
+        "energy of the visible NVIDIA GPUs per call (NVML)",
+    ),
+    Metric(
+        "gpu_power",
+        "W",
+        Direction.LOWER,
+        Variability.NOISY,
+        "mean power of the visible NVIDIA GPUs during the timed pass (NVML)",
+    ),
+    Metric(
+        "cuda_time",
+        "s",
+        Direction.LOWER,
+        Variability.NOISY,
+        "GPU time per call between CUDA events on the current stream",
+    ),
+    Metric(
+        "gpu_peak_memory",
+        "B",
+        Direction.LOWER,
+        Variability.NOISY,
+        "peak CUDA memory allocated by torch during a round, above the memory before it",
+        floor=1024 * 1024,
+    ),
+    Metric(
+        "flops",
+        "FLOP",
+        Direction.LOWER,
+        Variability.DETERMINISTIC,
+        "floating-point operations of one call (torch FlopCounterMode, separate pass)",
+    ),
+    Metric(
+        "energy_estimate",
+        "J",
+        Direction.LOWER,
+        Variability.NOISY,
+        "CPU time per call x watts per busy hardware thread (from a TDP figure); never gates",
+        estimate=True,
     ),
 )
 

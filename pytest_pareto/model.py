@@ -7,9 +7,9 @@ import hashlib
 import json
 import math
 import statistics
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from pytest_pareto.errors import ConfigError
 from pytest_pareto.machine import Machine
@@ -25,6 +25,18 @@ __all__ = [
 ]
 
 JSON = Any
+_T = TypeVar("_T")
+_MISSING = object()
+
+
+def _memo(instance: object, name: str, compute: Callable[[], _T]) -> _T:
+    """Compute a derived value of a frozen instance once (judging a large store reads them
+    many times; ``functools.cached_property`` takes a lock on every first access)."""
+    cache = instance.__dict__
+    value = cache.get(name, _MISSING)
+    if value is _MISSING:
+        value = cache[name] = compute()
+    return value  # type: ignore[no-any-return]
 
 
 def utc_now() -> str:
@@ -37,11 +49,18 @@ def utc_now() -> str:
 def _check_finite(values: Iterable[float], what: str) -> tuple[float, ...]:
     out = []
     for value in values:
+        if type(value) is float and math.isfinite(value):  # the common case, checked fast
+            out.append(value)
+            continue
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ConfigError(f"{what}: {value!r} is not a number")
-        if not math.isfinite(value):
+        try:
+            number = float(value)
+        except OverflowError:
+            number = math.inf
+        if not math.isfinite(number):
             raise ConfigError(f"{what}: {value!r} is not a finite number")
-        out.append(float(value))
+        out.append(number)
     return tuple(out)
 
 
@@ -61,6 +80,11 @@ class Sample:
     @property
     def summary(self) -> float:
         """The process's representative value: the median of its rounds."""
+        return _memo(self, "_summary", self._median)
+
+    def _median(self) -> float:
+        if len(self.rounds) == 1:
+            return float(self.rounds[0])
         return float(statistics.median(self.rounds))
 
 
@@ -83,11 +107,16 @@ class Observation:
     @property
     def per_process(self) -> tuple[float, ...]:
         """One summary per process."""
-        return tuple(sample.summary for sample in self.samples)
+        return _memo(self, "_per_process", lambda: tuple(s.summary for s in self.samples))
 
     @property
     def value(self) -> float:
         """The point's value for this metric: the median of the per-process summaries."""
+        return _memo(self, "_value", self._median)
+
+    def _median(self) -> float:
+        if len(self.samples) == 1:
+            return self.samples[0].summary
         return float(statistics.median(self.per_process))
 
     @property
@@ -111,6 +140,8 @@ class Observation:
         processes = data.get("processes")
         censored = bool(data.get("censored", False))
         if processes is None:
+            if "value" not in data:
+                raise ConfigError(f"{where}: needs a 'value' or 'processes'")
             (value,) = _check_finite([data["value"]], where)
             return cls((Sample((value,)),), censored)
         if not isinstance(processes, list) or not processes:
@@ -132,12 +163,21 @@ class Point:
     commit: str | None = None
     machine: Machine | None = None
     extra_info: Mapping[str, JSON] = field(default_factory=dict)
+    variant: str | None = None
+    """In a group frontier: the test (variant) that produced the point."""
 
     def value(self, metric: str) -> float:
         return self.observations[metric].value
 
     def values(self) -> dict[str, float]:
-        return {name: obs.value for name, obs in sorted(self.observations.items())}
+        return dict(self._values())
+
+    def _values(self) -> dict[str, float]:
+        return _memo(
+            self,
+            "_values_by_name",
+            lambda: {name: obs.value for name, obs in sorted(self.observations.items())},
+        )
 
     @property
     def metric_names(self) -> frozenset[str]:
@@ -146,15 +186,23 @@ class Point:
     @property
     def id(self) -> str:
         """A short content hash that names the point in messages and files."""
-        payload = json.dumps(
-            {"at": self.recorded_at, "commit": self.commit, "values": self.values()},
-            sort_keys=True,
-        )
+        return _memo(self, "_id", self._content_hash)
+
+    def _content_hash(self) -> str:
+        content: dict[str, JSON] = {
+            "at": self.recorded_at,
+            "commit": self.commit,
+            "values": self._values(),
+        }
+        if self.variant is not None:
+            content["variant"] = self.variant
+        payload = json.dumps(content, sort_keys=True)
         return hashlib.sha1(payload.encode()).hexdigest()[:8]
 
     def describe(self) -> str:
         commit = f", commit {self.commit[:10]}" if self.commit else ""
-        return f"point {self.id} (recorded {self.recorded_at}{commit})"
+        variant = f"variant {self.variant}, " if self.variant else ""
+        return f"point {self.id} ({variant}recorded {self.recorded_at}{commit})"
 
     def with_observations(self, observations: Mapping[str, Observation]) -> Point:
         return replace(self, observations=dict(observations))
@@ -171,6 +219,8 @@ class Point:
             data["machine"] = self.machine.to_json()
         if self.extra_info:
             data["extra_info"] = dict(self.extra_info)
+        if self.variant is not None:
+            data["variant"] = self.variant
         return data
 
     @classmethod
@@ -193,12 +243,16 @@ class Point:
             raise ConfigError(f"{where}: 'recorded_at' and 'commit' must be strings")
         if not isinstance(extra, Mapping):
             raise ConfigError(f"{where}: 'extra_info' must be an object")
+        variant = data.get("variant")
+        if variant is not None and not isinstance(variant, str):
+            raise ConfigError(f"{where}: 'variant' must be a string")
         return cls(
             observations=observations,
             recorded_at=recorded_at,
             commit=commit,
             machine=Machine.from_json(machine, where) if machine is not None else None,
             extra_info=dict(extra),
+            variant=variant,
         )
 
 

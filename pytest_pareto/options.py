@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from pytest_pareto.budget import Budget, parse_budgets
+from pytest_pareto.derived import DerivedObjective, parse_derived
 from pytest_pareto.errors import ConfigError
 from pytest_pareto.measure import MeasureOptions
-from pytest_pareto.metrics import Tolerance
+from pytest_pareto.metrics import BUILTIN_METRICS, Tolerance
+from pytest_pareto.quality import QUALITY_METRICS
 
 __all__ = ["MARKER_ARGUMENTS", "TestOptions"]
 
@@ -27,12 +31,19 @@ class TestOptions:
     iterations: int | None = None
     max_time: float | None = None
     group: str | None = None
+    """Variants sharing one frontier (see :mod:`pytest_pareto.groups`)."""
+    budget: tuple[Budget, ...] = ()
+    """Hard limits checked independently of the frontier (see :mod:`pytest_pareto.budget`)."""
+    timeout: float | None = None
+    """Seconds a measured call may take before it is stopped and recorded as censored."""
+    derived: tuple[DerivedObjective, ...] = ()
+    """Derived objectives to compute (see :mod:`pytest_pareto.derived`)."""
     processes: int | None = None
     """Most worker processes per side for noisy metrics; ``None``: the run's setting."""
 
     def measure_options(self, base: MeasureOptions) -> MeasureOptions:
         changes: dict[str, Any] = {}
-        for name in ("rounds", "iterations", "warmup", "max_time"):
+        for name in ("rounds", "iterations", "warmup", "max_time", "timeout"):
             value = getattr(self, name)
             if value is not None:
                 changes[name] = value
@@ -60,6 +71,12 @@ class TestOptions:
             if not metrics:
                 raise ConfigError("metrics= must name at least one metric")
             metrics = tuple(metrics)
+            if all(m in BUILTIN_METRICS and BUILTIN_METRICS[m].estimate for m in metrics):
+                raise ConfigError(
+                    f"metrics= names only estimates ({', '.join(metrics)}), which never gate: "
+                    "add the measured metric they derive from, e.g. "
+                    "metrics=['cpu_time', 'energy_estimate']"
+                )
         tolerance = kwargs.get("tolerance", {})
         if isinstance(tolerance, int | float | str) and not isinstance(tolerance, bool):
             raise ConfigError(
@@ -80,14 +97,15 @@ class TestOptions:
                 isinstance(value, bool) or not isinstance(value, int) or value < minimum
             ):
                 raise ConfigError(f"{name}= must be an integer >= {minimum}, got {value!r}")
-        max_time = kwargs.get("max_time")
-        if max_time is not None and (
-            isinstance(max_time, bool) or not isinstance(max_time, int | float) or max_time <= 0
-        ):
-            raise ConfigError(f"max_time= must be a number of seconds > 0, got {max_time!r}")
+        max_time = _seconds(kwargs, "max_time")
         group = kwargs.get("group")
-        if group is not None and not isinstance(group, str):
-            raise ConfigError(f"group= must be a string, got {group!r}")
+        if group is not None and (not isinstance(group, str) or not group.strip()):
+            raise ConfigError(f"group= must be a non-empty string, got {group!r}")
+        timeout = _seconds(kwargs, "timeout")
+        budget_spec, derived_spec = kwargs.get("budget"), kwargs.get("derived")
+        known = {**QUALITY_METRICS, **BUILTIN_METRICS}
+        budget = parse_budgets(budget_spec, known) if budget_spec is not None else ()
+        derived = parse_derived(derived_spec) if derived_spec is not None else ()
         processes = kwargs.get("processes")
         if processes is not None and (
             isinstance(processes, bool) or not isinstance(processes, int) or processes < 1
@@ -99,14 +117,18 @@ class TestOptions:
             rounds=kwargs.get("rounds"),
             warmup=kwargs.get("warmup"),
             iterations=kwargs.get("iterations"),
-            max_time=float(max_time) if max_time is not None else None,
+            max_time=max_time,
             group=group,
             processes=processes,
+            budget=budget,
+            timeout=timeout,
+            derived=derived,
         )
 
     def check_metric_names(self, test_id: str, known: Sequence[str]) -> None:
-        """Every metric named in ``metrics=`` and ``tolerance=`` must be one the test has."""
-        named = set(self.metrics or ()) | set(self.tolerance)
+        """Every metric named in ``metrics=``, ``tolerance=`` and ``budget=`` must be one the
+        test has."""
+        named = set(self.metrics or ()) | set(self.tolerance) | {b.metric for b in self.budget}
         unknown = sorted(named - set(known))
         if unknown:
             raise ConfigError(
@@ -114,6 +136,16 @@ class TestOptions:
                 f"{', '.join(repr(u) for u in unknown)}, which this test neither measured nor "
                 f"recorded; it has: {', '.join(sorted(known)) or 'none'}"
             )
+
+
+def _seconds(kwargs: Mapping[str, Any], name: str) -> float | None:
+    """A marker argument that is a duration: a finite number of seconds > 0, or absent."""
+    value = kwargs.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:
+        raise ConfigError(f"{name}= must be a finite number of seconds > 0, got {value!r}")
+    return float(value)
 
 
 MARKER_ARGUMENTS: tuple[str, ...] = tuple(f.name for f in fields(TestOptions))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Generator, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,23 +16,44 @@ import pytest
 
 from pytest_pareto import hookspecs
 from pytest_pareto.errors import BaselineFileError, ConfigError, ParetoError
-from pytest_pareto.frontier import FrontierChange, accept, comparable_points, departures
+from pytest_pareto.frontier import (
+    FrontierChange,
+    accept,
+    comparable_points,
+    departures,
+    merge_metrics,
+)
+from pytest_pareto.groups import baseline_id
 from pytest_pareto.judging import JudgePolicy, Outcome, Verdict, judge
 from pytest_pareto.machine import Machine, Matching, current_machine
 from pytest_pareto.measure import MeasureOptions
 from pytest_pareto.metrics import MetricRegistry, Tolerance
 from pytest_pareto.model import TestBaseline
 from pytest_pareto.options import MARKER_ARGUMENTS, TestOptions
+from pytest_pareto.probe_report import header_lines
 from pytest_pareto.probes import Probe, builtin_probes
 from pytest_pareto.provenance import git_commit
-from pytest_pareto.recorder import Recorder, select_probes
+from pytest_pareto.recorder import MeasureGuard, Recorder, select_probes
 from pytest_pareto.report import summary_lines, verdict_message
 from pytest_pareto.storage import Store
 
 __all__ = ["ParetoSession", "pareto"]
 
 # Further pytest-layer modules, each one topic (named _pytest_*.py), loaded with this one.
-pytest_plugins: list[str] = ["pytest_pareto._pytest_replicate"]
+pytest_plugins: list[str] = [
+    "pytest_pareto._pytest_hardware",
+    "pytest_pareto._pytest_notebooks",
+    "pytest_pareto._pytest_budget",
+    "pytest_pareto._pytest_censoring",
+    "pytest_pareto._pytest_derived",
+    "pytest_pareto._pytest_groups",
+    "pytest_pareto._pytest_benchmark_alias",
+    "pytest_pareto._pytest_reports",
+    "pytest_pareto._pytest_progress",
+    "pytest_pareto._pytest_xdist",
+    "pytest_pareto._pytest_temp_files",
+    "pytest_pareto._pytest_replicate",
+]
 
 SESSION_PLUGIN_NAME = "pareto-session"
 session_key = pytest.StashKey["ParetoSession"]()
@@ -39,6 +61,8 @@ options_key = pytest.StashKey[TestOptions]()
 baseline_key = pytest.StashKey["TestBaseline | None"]()
 recorder_key = pytest.StashKey[Recorder]()
 verdict_key = pytest.StashKey[Verdict]()
+FAILED_AFTER_JUDGING = "its test failed"
+"""Why ``--pareto-update`` does not accept a verdict whose test failed (e.g. over budget)."""
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
@@ -175,10 +199,15 @@ class ParetoSession:
             for metric in metrics:
                 self.registry.add(metric)
         self.machine: Machine = current_machine()
+        self.measure_guard: MeasureGuard | None = None
+        """Held around measuring noisy metrics (set in xdist workers by _pytest_xdist)."""
         self._commit: str | bool | None = False
         self.verdicts: list[Verdict] = []
         self.changes: list[FrontierChange] = []
         self.errors: list[str] = []
+        self.not_accepted: dict[str, str] = {}
+        """Test id -> why ``--pareto-update`` does not accept its verdict here (its test failed
+        after judging, e.g. over budget; or its group accepts it)."""
 
     @property
     def commit(self) -> str | None:
@@ -189,17 +218,13 @@ class ParetoSession:
     # -- collection --------------------------------------------------------------------
 
     def pytest_report_header(self, config: pytest.Config) -> list[str]:
-        probes = []
-        for probe in self.probes:
-            availability = probe.availability()
-            probes.append(f"{probe.name} ({availability.describe()})")
         mode = "update" if self.update else "judge"
         return [
             f"pareto: store {self.store.root}, mode {mode}, "
             f"strict {'on' if self.strict else 'off'}, "
             f"machine matching {self.matching.value}",
-            f"pareto machine: {self.machine.describe()}",
-            "pareto probes: " + "; ".join(probes),
+            f"pareto machine: {self.machine.summary()}",
+            *header_lines(self.probes),
         ]
 
     @pytest.hookimpl(trylast=True)
@@ -231,15 +256,25 @@ class ParetoSession:
         probes, measure_options = measuring_for(
             item, probes, options.measure_options(self.measure_options)
         )
-        return Recorder(item.nodeid, probes=probes, options=measure_options, registry=self.registry)
+        return Recorder(
+            item.nodeid,
+            probes=probes,
+            options=measure_options,
+            registry=self.registry,
+            derived=options.derived,
+            group=options.group,
+            measure_guard=self.measure_guard,
+        )
 
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         if not self._measured(item):
             return
+        group = item.stash.get(options_key, TestOptions()).group
         try:
-            item.stash[baseline_key] = self.store.load(item.nodeid)
+            item.stash[baseline_key] = self.store.load(baseline_id(item.nodeid, group))
         except BaselineFileError as exc:
-            pytest.fail(f"pareto: {exc}", pytrace=False)
+            # from None: the message says it all; no "during handling..." chain in the report
+            raise pytest.fail.Exception(f"pareto: {exc}", pytrace=False) from None
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_pyfunc_call(self, pyfuncitem: pytest.Function) -> bool | None:
@@ -265,11 +300,9 @@ class ParetoSession:
         if recorder is None or not recorder.used:
             return
         try:
-            verdict: Verdict | str = self._judge(item, recorder)
+            verdict = self._judge(item, recorder)
         except ParetoError as exc:
-            verdict = str(exc)  # failed outside the except block: no chained traceback
-        if isinstance(verdict, str):
-            pytest.fail(f"pareto: {verdict}", pytrace=False)
+            raise pytest.fail.Exception(f"pareto: {exc}", pytrace=False) from None
         item.stash[verdict_key] = verdict
         item.user_properties.append(("pareto_outcome", verdict.outcome.value))
         item.config.hook.pytest_pareto_verdict(item=item, verdict=verdict)
@@ -278,23 +311,31 @@ class ParetoSession:
 
     def _judge(self, item: pytest.Item, recorder: Recorder) -> Verdict:
         options = item.stash.get(options_key, TestOptions())
-        options.check_metric_names(item.nodeid, list(recorder.metrics))
+        if recorder.censored is None:  # a censored call never reached the rest of the test
+            options.check_metric_names(item.nodeid, list(recorder.metrics))
         point = recorder.point(commit=self.commit, machine=self.machine)
         assert point is not None  # recorder.used
         baseline = item.stash.get(baseline_key, None)
         references, reason = comparable_points(baseline, self.machine, self.matching)
         from pytest_pareto._pytest_replicate import comparators_for, replicated_inputs
 
-        policy = JudgePolicy(
+        policy = replace(self.policy(options), comparators=comparators_for(item))
+        stored = baseline.metrics if baseline is not None else {}
+        try:
+            metrics = merge_metrics(item.nodeid, stored, recorder.metrics)
+        except ConfigError as exc:
+            where = self.store.path_for(baseline.test_id if baseline is not None else item.nodeid)
+            raise ConfigError(f"{exc} (stored in {where})") from None
+        point, references, reason = replicated_inputs(item, point, references, reason, metrics)
+        return judge(item.nodeid, point, references, metrics, policy, skipped_reason=reason)
+
+    def policy(self, options: TestOptions) -> JudgePolicy:
+        """How a test with these marker options is judged."""
+        return JudgePolicy(
             tolerances=options.tolerance,
             default_tolerance=self.default_tolerance,
             gating=frozenset(options.metrics) if options.metrics is not None else None,
-            comparators=comparators_for(item),
         )
-        metrics = dict(baseline.metrics) if baseline is not None else {}
-        metrics.update(recorder.metrics)
-        point, references, reason = replicated_inputs(item, point, references, reason, metrics)
-        return judge(item.nodeid, point, references, metrics, policy, skipped_reason=reason)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(
@@ -313,6 +354,8 @@ class ParetoSession:
         data = getattr(report, "pareto", None)
         if report.when == "call" and data is not None:
             self.verdicts.append(Verdict.from_json(data))
+            if report.failed:
+                self.not_accepted.setdefault(report.nodeid, FAILED_AFTER_JUDGING)
 
     # -- finishing ---------------------------------------------------------------------
 
@@ -320,6 +363,8 @@ class ParetoSession:
         if not self.update or self.is_worker:
             return
         for verdict in self.verdicts:
+            if verdict.test_id in self.not_accepted:
+                continue
             try:
                 change = self._accept(verdict)
             except ParetoError as exc:
@@ -349,6 +394,10 @@ class ParetoSession:
         terminalreporter.write_sep("=", "pareto")
         for line in _summary(self.verdicts, self.changes, verbose=self.config.get_verbosity() > 0):
             terminalreporter.write_line(line)
+        if self.update:
+            for test_id, why in self.not_accepted.items():
+                if why == FAILED_AFTER_JUDGING:
+                    terminalreporter.write_line(f"not accepted: {test_id}: {why}", yellow=True)
         for error in self.errors:
             terminalreporter.write_line(f"error: {error}", red=True)
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 
+from pytest_pareto.censoring import CENSORED_METHODS
 from pytest_pareto.dominance import MetricComparison, Relation
 from pytest_pareto.frontier import FrontierChange
+from pytest_pareto.indicators import verdict_indicators
 from pytest_pareto.judging import Outcome, PointComparison, Verdict
 from pytest_pareto.metrics import Metric
 
@@ -14,6 +16,7 @@ __all__ = [
     "format_change",
     "format_value",
     "render_table",
+    "unit_scale",
     "verdict_message",
     "verdict_rows",
 ]
@@ -43,6 +46,21 @@ def format_value(value: float, unit: str = "") -> str:
     return f"{value / factor:.3g} {label}"
 
 
+def unit_scale(magnitude: float, unit: str = "") -> tuple[float, str]:
+    """The factor and label that show values of about ``magnitude`` readably (axes, columns).
+
+    ``unit_scale(0.0123, "s")`` is ``(1e-3, "ms")``; an unknown unit is kept as it is.
+    """
+    scales = _SCALES.get(unit)
+    if scales is None or not math.isfinite(magnitude):
+        return 1.0, unit
+    factor, label = scales[0]
+    for candidate_factor, candidate_label in scales:
+        if abs(magnitude) >= candidate_factor:
+            factor, label = candidate_factor, candidate_label
+    return factor, label
+
+
 def format_change(change: float | None) -> str:
     if change is None:
         return "n/a"
@@ -50,6 +68,8 @@ def format_change(change: float | None) -> str:
 
 
 def _how_sure(comparison: MetricComparison) -> str:
+    if comparison.method in CENSORED_METHODS:
+        return CENSORED_METHODS[comparison.method]
     if comparison.p_value is None:
         if comparison.metric.noisy:
             procs = comparison.processes or (1, 1)
@@ -87,11 +107,15 @@ def verdict_rows(comparison: PointComparison) -> list[list[str]]:
     """Table rows (metric, new, baseline, change, tolerance, relation, how sure)."""
     rows = []
     for c in comparison.comparisons:
+        # A censored value is a bound on the worse side ("at least this slow").
+        bound = "≥ " if c.metric.direction.value == "lower" else "≤ "
+        new_bound = bound if c.method in ("censored-new", "censored-both") else ""
+        old_bound = bound if c.method in ("censored-baseline", "censored-both") else ""
         rows.append(
             [
                 c.metric.label(),
-                format_value(c.candidate, c.metric.unit),
-                format_value(c.reference, c.metric.unit),
+                new_bound + format_value(c.candidate, c.metric.unit),
+                old_bound + format_value(c.reference, c.metric.unit),
                 format_change(c.change),
                 c.tolerance.describe(c.metric.unit),
                 c.relation.value,
@@ -114,6 +138,17 @@ _EXPLAIN = {
 }
 
 
+def _estimate_lines(verdict: Verdict) -> list[str]:
+    """Estimated metrics of the new result: shown, labelled, never gating."""
+    lines = []
+    for name in sorted(verdict.candidate.metric_names):
+        metric = verdict.metrics.get(name)
+        if metric is not None and metric.estimate:
+            value = format_value(verdict.candidate.value(name), metric.unit)
+            lines.append(f"  {metric.label()}: {value} (not gating)")
+    return lines
+
+
 def verdict_message(verdict: Verdict, *, update_hint: bool = True) -> str:
     """A verdict in words: what happened, against which point, by how much, how sure."""
     head = f"pareto: {verdict.outcome.value}"
@@ -127,6 +162,7 @@ def verdict_message(verdict: Verdict, *, update_hint: bool = True) -> str:
         f"  against {decisive.reference.describe()}{source}",
     ]
     lines.extend(render_table(_HEADERS, verdict_rows(decisive), indent="  "))
+    lines.extend(_estimate_lines(verdict))
     epsilon = decisive.epsilon
     if verdict.outcome in (Outcome.DOMINATED, Outcome.INCONCLUSIVE) and epsilon is not None:
         lines.append(
@@ -136,6 +172,9 @@ def verdict_message(verdict: Verdict, *, update_hint: bool = True) -> str:
     if verdict.outcome is Outcome.DOMINATED and worse:
         summary = ", ".join(f"{c.metric.name} {format_change(c.change)}" for c in worse)
         lines.append(f"  worse on: {summary}")
+    indicators = verdict_indicators(verdict)
+    if indicators is not None:
+        lines.extend(f"  {line}" for line in indicators.describe())
     others = len(verdict.against) - 1
     if others > 0:
         lines.append(f"  ({others} other stored point{'s' if others > 1 else ''} compared)")
@@ -158,6 +197,8 @@ def summary_rows(verdicts: Sequence[Verdict]) -> list[list[str]]:
             ]
             for i, metric in enumerate(metrics):
                 value = format_value(verdict.candidate.value(metric.name), metric.unit)
+                if verdict.candidate.observations[metric.name].censored:
+                    value = f"≥ {value}"
                 rows.append([*(label if i == 0 else ["", ""]), metric.label(), value, "", ""])
             continue
         for i, c in enumerate(verdict.decisive.comparisons):

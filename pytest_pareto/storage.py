@@ -8,9 +8,10 @@ happens under a lock file, so a reader sees the old file or the new one, never a
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
-import math
 import os
+import stat
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -18,7 +19,10 @@ from typing import Any
 
 from pytest_pareto.errors import BaselineFileError, ConfigError
 from pytest_pareto.locks import file_lock
+from pytest_pareto.metrics import BUILTIN_METRICS
+from pytest_pareto.migrations import OLDEST_SCHEMA_VERSION, migrate
 from pytest_pareto.model import TestBaseline
+from pytest_pareto.temp_files import TEMP_PREFIX, TEMP_SUFFIX, temp_prefix
 
 __all__ = [
     "FORMAT_NAME",
@@ -34,7 +38,8 @@ SCHEMA_VERSION = 1
 MAX_FILE_BYTES = 64 * 1024 * 1024
 """Refuse to parse larger files: a baseline file this big is a mistake or an attack."""
 
-_TEMP_PREFIX = ".pareto-tmp-"
+_TEMP_PREFIX = TEMP_PREFIX
+_CONFLICT_MARKERS = ("\n<<<<<<< ", "\n=======\n", "\n>>>>>>> ")
 
 
 def split_test_id(test_id: str) -> tuple[str, str]:
@@ -79,6 +84,29 @@ def _reject_constant(token: str) -> float:
     raise ValueError(f"{token} is not allowed in baseline files")
 
 
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    # Parsing builds many small acyclic objects; cyclic collections triggered meanwhile scan
+    # the whole heap again and again (nearly half the time of loading a large store).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # A hand-merged file may hold a key twice; json would silently keep the last one.
+    data = dict(pairs)
+    if len(data) != len(pairs):
+        keys = [key for key, _ in pairs]
+        duplicate = next(key for key in keys if keys.count(key) > 1)
+        raise ValueError(f"key {duplicate!r} appears twice in one object")
+    return data
+
+
 class BaselineFile:
     """The parsed content of one baseline file: the baselines of one test module."""
 
@@ -98,8 +126,21 @@ class BaselineFile:
 
     @classmethod
     def parse(cls, path: Path, text: str, module: str) -> BaselineFile:
+        """Parse and validate a file's text; raise :class:`BaselineFileError` saying why not."""
+        with _gc_paused():
+            return cls._parse(path, text, module)
+
+    @classmethod
+    def _parse(cls, path: Path, text: str, module: str) -> BaselineFile:
+        if text.startswith("<<<<<<< ") or any(marker in text for marker in _CONFLICT_MARKERS):
+            raise BaselineFileError(
+                path,
+                "holds unresolved git merge conflict markers",
+                "resolve it: take one side (`git checkout --ours FILE` or `--theirs FILE`) and "
+                "re-run `pytest --pareto-update` on the other side's code to add its results",
+            )
         try:
-            data = json.loads(text, parse_constant=_reject_constant)
+            data = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
         except (ValueError, RecursionError) as exc:
             raise BaselineFileError(path, f"not valid JSON ({exc})") from None
         if not isinstance(data, dict) or data.get("format") != FORMAT_NAME:
@@ -116,8 +157,10 @@ class BaselineFile:
                 f"{SCHEMA_VERSION})",
                 "upgrade pytest-pareto (pip install -U pytest-pareto)",
             )
-        if version < 1:
+        if version < OLDEST_SCHEMA_VERSION:
             raise BaselineFileError(path, f"unknown schema version {version}")
+        if version < SCHEMA_VERSION:
+            data = migrate(path, data, version, SCHEMA_VERSION)
         tests = data.get("tests")
         if not isinstance(tests, dict):
             raise BaselineFileError(path, "'tests' must be an object")
@@ -128,23 +171,31 @@ class BaselineFile:
                 parsed[name] = TestBaseline.from_json(test_id, entry, str(path))
             except ConfigError as exc:
                 raise BaselineFileError(path, str(exc).removeprefix(f"{path}: ")) from None
-            except (TypeError, ValueError, KeyError, AttributeError) as exc:
+            except (TypeError, ValueError, KeyError, AttributeError, OverflowError) as exc:
                 raise BaselineFileError(path, f"test {name!r} is malformed ({exc!r})") from None
         for baseline in parsed.values():
             _check_values(path, baseline)
         return cls(path, parsed)
 
 
+_NON_NEGATIVE_UNITS = frozenset({"s", "B", "J", "FLOP"})
+"""Units of quantities that cannot be negative (a time, a size, an energy, a count)."""
+
+
 def _check_values(path: Path, baseline: TestBaseline) -> None:
+    # Values are finite already (the model rejects others); here: no negative time or size.
     for point in [*baseline.points, *(h.point for h in baseline.history)]:
         for name, obs in point.observations.items():
-            metric = baseline.metrics[name]
-            for value in obs.per_process:
-                if not math.isfinite(value):
-                    raise BaselineFileError(path, f"{baseline.test_id}: {name} is not finite")
-                if metric.unit in ("s", "B", "J", "FLOP") and value < 0:
+            metric = baseline.metrics.get(name) or BUILTIN_METRICS.get(name)
+            if metric is None or metric.unit not in _NON_NEGATIVE_UNITS:
+                continue
+            for sample in obs.samples:
+                lowest = min(sample.rounds)
+                if not lowest >= 0:
                     raise BaselineFileError(
-                        path, f"{baseline.test_id}: {name} = {value!r} is negative"
+                        path,
+                        f"{baseline.test_id}: {name} = {lowest!r} {metric.unit} is negative, "
+                        "which a measurement cannot be",
                     )
 
 
@@ -153,6 +204,7 @@ class Store:
 
     def __init__(self, root: Path | str) -> None:
         self.root = Path(root)
+        self._parsed: dict[Path, tuple[tuple[int, ...], BaselineFile | BaselineFileError]] = {}
 
     def path_for(self, test_id: str) -> Path:
         module, _ = split_test_id(test_id)
@@ -166,33 +218,70 @@ class Store:
     def read_file(self, path: Path) -> BaselineFile:
         """Parse one baseline file; a missing file is an empty one."""
         try:
-            size = path.stat().st_size
+            info = path.stat()
         except FileNotFoundError:
             return BaselineFile(path)
         except OSError as exc:
             raise BaselineFileError(path, f"cannot be read ({exc.strerror})") from None
+        return self._parse_file(path, info)
+
+    def _parse_file(self, path: Path, info: os.stat_result) -> BaselineFile:
+        size = info.st_size
+        if not stat.S_ISREG(info.st_mode):
+            raise BaselineFileError(path, "is not a regular file", "remove it")
+        too_big = BaselineFileError(
+            path,
+            f"is over the {MAX_FILE_BYTES}-byte limit ({size} bytes), far larger than "
+            "pytest-pareto writes",
+            "restore the committed file (`git checkout -- FILE`) or remove it",
+        )
         if size > MAX_FILE_BYTES:
-            raise BaselineFileError(
-                path,
-                f"is {size} bytes, over the {MAX_FILE_BYTES}-byte limit",
-                "prune its history (pytest-pareto prune) or remove it",
-            )
+            raise too_big
         try:
-            text = path.read_text(encoding="utf-8")
+            with path.open("rb") as handle:
+                raw = handle.read(MAX_FILE_BYTES + 1)  # the file may grow after stat()
+            text = raw.decode("utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
             raise BaselineFileError(path, f"cannot be read ({exc})") from None
+        if len(raw) > MAX_FILE_BYTES:
+            raise too_big
         return BaselineFile.parse(path, text, self._module_of(path))
 
     def load(self, test_id: str) -> TestBaseline | None:
-        """The stored baseline of one test, or ``None``."""
+        """The stored baseline of one test, or ``None``.
+
+        A file is parsed once while it stays the same (same inode, size and modification
+        time), however many of its tests are loaded; a bad file raises the same error again.
+        """
         _, name = split_test_id(test_id)
-        return self.read_file(self.path_for(test_id)).tests.get(name)
+        return self._read_cached(self.path_for(test_id)).tests.get(name)
+
+    def _read_cached(self, path: Path) -> BaselineFile:
+        try:
+            info = path.stat()
+        except FileNotFoundError:
+            self._parsed.pop(path, None)
+            return BaselineFile(path)
+        except OSError as exc:
+            raise BaselineFileError(path, f"cannot be read ({exc.strerror})") from None
+        key = (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+        cached = self._parsed.get(path)
+        if cached is None or cached[0] != key:
+            result: BaselineFile | BaselineFileError
+            try:
+                result = self._parse_file(path, info)
+            except BaselineFileError as exc:
+                result = exc
+            cached = self._parsed[path] = (key, result)
+        if isinstance(cached[1], BaselineFileError):
+            raise cached[1]
+        return cached[1]
 
     def iter_files(self) -> Iterator[Path]:
         if not self.root.is_dir():
             return
         for path in sorted(self.root.rglob("*.json")):
-            if not path.name.startswith(_TEMP_PREFIX):
+            if not path.name.startswith(_TEMP_PREFIX) and path.is_file():
                 yield path
 
     def iter_baselines(self) -> Iterator[TestBaseline]:
@@ -235,7 +324,7 @@ class Store:
                 path.unlink()
             return
         text = content.dumps()
-        fd, tmp = tempfile.mkstemp(prefix=_TEMP_PREFIX, suffix=".json", dir=path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path), suffix=TEMP_SUFFIX, dir=path.parent)
         try:
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
                 handle.write(text)

@@ -34,3 +34,14 @@ def make_point(
 @pytest.fixture
 def metrics() -> dict[str, Metric]:
     return {m.name: m for m in (ACCURACY, LOSS, FLOPS, WALL_TIME)}
+
+
+INNER_PYTEST_ADDOPTS = "-p no:hypothesispytest -p no:benchmark -p no:cacheprovider"
+"""Plugins an inner pytest session does not need: pytester re-imports them on every run."""
+
+
+@pytest.fixture(autouse=True)
+def _lean_inner_sessions(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    if "pytester" in request.fixturenames:
+        request.getfixturevalue("pytester")  # it clears PYTEST_ADDOPTS when created
+        monkeypatch.setenv("PYTEST_ADDOPTS", INNER_PYTEST_ADDOPTS)

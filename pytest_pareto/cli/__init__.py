@@ -11,13 +11,33 @@ import sys
 from collections.abc import Sequence
 
 from pytest_pareto._version import __version__
-from pytest_pareto.cli import demo
+from pytest_pareto.cli import (
+    compare,
+    demo,
+    export,
+    history,
+    import_benchmark,
+    plot,
+    probes,
+    prune,
+    show,
+)
 from pytest_pareto.cli._common import EXIT_USAGE, Command
 from pytest_pareto.errors import ParetoError
 
 __all__ = ["COMMANDS", "main"]
 
-COMMANDS: tuple[Command, ...] = (demo.COMMAND,)
+COMMANDS: tuple[Command, ...] = (
+    demo.COMMAND,
+    probes.COMMAND,
+    show.COMMAND,
+    history.COMMAND,
+    compare.COMMAND,
+    plot.COMMAND,
+    export.COMMAND,
+    prune.COMMAND,
+    import_benchmark.COMMAND,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

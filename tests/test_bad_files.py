@@ -1,0 +1,292 @@
+"""Corrupt, future and hostile baseline files: a clear error naming the file and the fix, only
+that module's measured tests error, the rest of the run goes on, and the file is left as it is."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import pickle
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_pareto.errors import BaselineFileError
+from pytest_pareto.storage import MAX_FILE_BYTES, Store
+
+BAD_MODULE = """
+import pytest
+
+def test_measured_a(pareto):
+    pareto.record("loss", 1.0)
+
+@pytest.mark.pareto(tolerance={"loss": 0.1})
+def test_measured_b(pareto):
+    pareto.record("loss", 2.0)
+
+def test_plain():
+    assert True
+"""
+
+GOOD_MODULE = """
+def test_measured_ok(pareto):
+    pareto.record("loss", 3.0)
+
+def test_plain_ok():
+    assert True
+"""
+
+VALID: dict[str, Any] = {
+    "format": "pytest-pareto baselines",
+    "schema_version": 1,
+    "tests": {
+        "test_measured_a": {
+            "history": [],
+            "metrics": {
+                "loss": {"better": "lower", "unit": "", "variability": "deterministic"},
+                "wall_time": {"better": "lower", "unit": "s", "variability": "noisy"},
+            },
+            "points": [
+                {
+                    "id": "0a1b2c3d",
+                    "recorded_at": "2026-01-01T00:00:00Z",
+                    "metrics": {"loss": {"value": 1.0}, "wall_time": {"value": 0.5}},
+                }
+            ],
+        }
+    },
+}
+
+
+def _edit(change: Callable[[dict[str, Any]], None]) -> bytes:
+    data = copy.deepcopy(VALID)
+    change(data)
+    return json.dumps(data, indent=2).encode()
+
+
+def _point(data: dict[str, Any]) -> dict[str, Any]:
+    point: dict[str, Any] = data["tests"]["test_measured_a"]["points"][0]
+    return point
+
+
+CASES: dict[str, tuple[bytes, str, str]] = {
+    # name: (file content, problem in the message, fix in the message)
+    "truncated JSON": (
+        json.dumps(VALID).encode()[:-40],
+        "not valid JSON (",
+        "git checkout -- FILE",
+    ),
+    "empty file": (b"", "not valid JSON (", "git checkout -- FILE"),
+    "not a baseline file": (b"[1, 2, 3]", "not a pytest-pareto baseline file", "fix or remove"),
+    "tests is a list": (
+        _edit(lambda d: d.update(tests=[])),
+        "'tests' must be an object",
+        "fix or remove",
+    ),
+    "value is a string": (
+        _edit(lambda d: _point(d)["metrics"]["loss"].update(value="1.0")),
+        "test '{test}', point 0, metric 'loss': '1.0' is not a number",
+        "fix or remove",
+    ),
+    "points is an object": (
+        _edit(lambda d: d["tests"]["test_measured_a"].update(points={})),
+        "test '{test}': 'points' and 'history' must be lists",
+        "fix or remove",
+    ),
+    "unknown direction": (
+        _edit(lambda d: d["tests"]["test_measured_a"]["metrics"]["loss"].update(better="up")),
+        "test '{test}': metric 'loss': better='up' is not a direction",
+        "fix or remove",
+    ),
+    "undeclared metric": (
+        _edit(lambda d: _point(d)["metrics"].update(flops={"value": 3.0})),
+        "test '{test}', point 0: metrics ['flops'] are not declared",
+        "fix or remove",
+    ),
+    "future schema": (
+        _edit(lambda d: d.update(schema_version=99)),
+        "written by a newer pytest-pareto (schema 99, this one reads up to 1)",
+        "upgrade pytest-pareto (pip install -U pytest-pareto)",
+    ),
+    "schema zero": (
+        _edit(lambda d: d.update(schema_version=0)),
+        "unknown schema version 0",
+        "fix or remove",
+    ),
+    "schema as text": (
+        _edit(lambda d: d.update(schema_version="1")),
+        "'schema_version' must be an integer",
+        "fix or remove",
+    ),
+    "NaN": (
+        json.dumps(VALID).replace('"value": 1.0', '"value": NaN').encode(),
+        "not valid JSON (NaN is not allowed in baseline files)",
+        "fix or remove",
+    ),
+    "Infinity": (
+        json.dumps(VALID).replace('"value": 1.0', '"value": -Infinity').encode(),
+        "not valid JSON (-Infinity is not allowed in baseline files)",
+        "fix or remove",
+    ),
+    "overflowing number": (
+        json.dumps(VALID).replace('"value": 1.0', '"value": 1e999').encode(),
+        "test '{test}', point 0, metric 'loss': inf is not a finite number",
+        "fix or remove",
+    ),
+    "negative time": (
+        _edit(lambda d: _point(d)["metrics"]["wall_time"].update(value=-0.5)),
+        "{test}: wall_time = -0.5 s is negative, which a measurement cannot be",
+        "fix or remove",
+    ),
+    "duplicate test key": (
+        json.dumps(VALID).replace('"tests": {', '"tests": {"test_measured_a": {}, ').encode(),
+        "not valid JSON (key 'test_measured_a' appears twice in one object)",
+        "fix or remove",
+    ),
+    "merge conflict": (
+        b'{\n<<<<<<< HEAD\n  "format": "pytest-pareto baselines",\n=======\n'
+        b'  "format": "other",\n>>>>>>> branch\n}\n',
+        "holds unresolved git merge conflict markers",
+        "take one side (`git checkout --ours FILE` or `--theirs FILE`)",
+    ),
+    "deep nesting": (b"[" * 200_000 + b"]" * 200_000, "not valid JSON (", "fix or remove"),
+    "not UTF-8": (b'{"format": "\xff\xfe"}', "cannot be read (", "fix or remove"),
+    "pickle": (
+        pickle.dumps({"format": "pytest-pareto baselines"}),
+        "cannot be read (",
+        "fix or remove",
+    ),
+    "python code": (
+        b"__import__('os').system('touch PWNED')",
+        "not valid JSON (",
+        "fix or remove",
+    ),
+}
+
+
+def _slug(case: str) -> str:
+    return "test_" + case.replace(" ", "_").replace("-", "_")
+
+
+SPECIAL = ("huge file", "named pipe", "folder")
+
+
+def _write_case(path: Path, case: str) -> None:
+    if case == "huge file":
+        with path.open("wb") as handle:  # sparse: large on paper, nothing written
+            handle.truncate(MAX_FILE_BYTES + 1)
+    elif case == "named pipe":
+        os.mkfifo(path)  # reading it would block the run forever
+    elif case == "folder":
+        path.mkdir()
+    else:
+        path.write_bytes(CASES[case][0])
+
+
+def _expected(case: str, test_id: str) -> tuple[str, str]:
+    if case == "huge file":
+        return f"is over the {MAX_FILE_BYTES}-byte limit", "remove it"
+    if case in ("named pipe", "folder"):
+        return "is not a regular file", "remove it"
+    _, problem, fix = CASES[case]
+    return problem.format(test=test_id), fix
+
+
+def _snapshot(path: Path) -> object:
+    if path.is_dir() or not path.is_file():
+        return path.lstat().st_mode
+    return path.read_bytes()
+
+
+ALL_CASES = sorted(CASES) + [c for c in SPECIAL if c != "named pipe" or hasattr(os, "mkfifo")]
+
+
+@pytest.mark.parametrize("case", ALL_CASES)
+def test_store_names_the_file_the_problem_and_the_fix(tmp_path: Path, case: str) -> None:
+    path = tmp_path / "tests" / "test_mod.py.json"
+    path.parent.mkdir()
+    _write_case(path, case)
+    before = _snapshot(path)
+    problem, fix = _expected(case, "tests/test_mod.py::test_measured_a")
+    with pytest.raises(BaselineFileError) as info:
+        Store(tmp_path).load("tests/test_mod.py::test_measured_a")
+    assert str(info.value).startswith(f"{path}: {problem}")
+    assert info.value.path == path
+    assert fix in info.value.fix
+    assert _snapshot(path) == before
+
+
+@pytest.mark.slow
+def test_bad_files_error_their_modules_tests_and_the_run_goes_on(
+    pytester: pytest.Pytester,
+) -> None:
+    """One run with a module per bad file: each module's measured tests error with their
+    file's message, everything else passes, and no bad file is touched, even by an update."""
+    store = pytester.path / "baselines"
+    store.mkdir()
+    pytester.makepyfile(test_ok=GOOD_MODULE, **{_slug(case): BAD_MODULE for case in ALL_CASES})
+    for case in ALL_CASES:
+        _write_case(store / f"{_slug(case)}.py.json", case)
+    before = {case: _snapshot(store / f"{_slug(case)}.py.json") for case in ALL_CASES}
+
+    for update in (False, True):
+        result = pytester.runpytest("-p", "no:randomly", *(["--pareto-update"] if update else []))
+        result.assert_outcomes(passed=len(ALL_CASES) + 2, errors=2 * len(ALL_CASES))
+        output = result.stdout.str()
+        for case in ALL_CASES:
+            module = f"{_slug(case)}.py"
+            problem, fix = _expected(case, f"{module}::test_measured_a")
+            assert f"pareto: {store / module}.json: {problem}" in output, case
+            assert fix in output
+        assert "PWNED" not in {p.name for p in pytester.path.iterdir()}
+        assert {case: _snapshot(store / f"{_slug(case)}.py.json") for case in ALL_CASES} == before
+    # The good module's frontier was written by the update run.
+    assert Store(store).load("test_ok.py::test_measured_ok") is not None
+
+
+def test_file_corrupted_during_an_update_run_is_not_overwritten(
+    pytester: pytest.Pytester,
+) -> None:
+    """The file was fine at setup and broken by the time the run writes: the write is refused."""
+    pytester.makepyfile(
+        test_mod="""
+        from pathlib import Path
+
+        def test_measured(pareto):
+            pareto.record("loss", 1.0)
+            Path("baselines/test_mod.py.json").write_text('{"format": ')
+        """
+    )
+    path = pytester.path / "baselines" / "test_mod.py.json"
+    path.parent.mkdir()
+    path.write_text(json.dumps(VALID))
+    result = pytester.runpytest("--pareto-update")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines([f"error: {path}: not valid JSON (*"])
+    assert path.read_text() == '{"format": '
+
+
+def test_a_bad_file_is_parsed_once_per_run(tmp_path: Path) -> None:
+    """Each test of the module gets the same error, without re-reading the file."""
+    store = Store(tmp_path)
+    path = tmp_path / "tests" / "test_mod.py.json"
+    path.parent.mkdir()
+    path.write_text("not json")
+    errors = []
+    for name in ("a", "b"):
+        with pytest.raises(BaselineFileError) as info:
+            store.load(f"tests/test_mod.py::{name}")
+        errors.append(info.value)
+    assert errors[0] is errors[1]
+    path.write_text(json.dumps(VALID))  # fixed: a new inode, size and time, so read again
+    assert store.load("tests/test_mod.py::test_measured_a") is not None
+
+
+def test_byte_order_mark_is_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "test_mod.py.json"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(VALID).encode())
+    baseline = Store(tmp_path).load("test_mod.py::test_measured_a")
+    assert baseline is not None
+    assert baseline.points[0].values() == {"loss": 1.0, "wall_time": 0.5}
