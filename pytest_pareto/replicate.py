@@ -358,7 +358,9 @@ def replicate(
             stop_without_noise(batch)
         still = []
         for test_id in pending:
-            if test_id in state.problems:
+            if test_id in state.problems or not state.observations(
+                Side.CANDIDATE, test_id, noisy=True
+            ):
                 continue
             nxt = designs[test_id].next_look(state.processes(Side.CANDIDATE, test_id))
             if nxt is not None and needs_more(test_id, state):
