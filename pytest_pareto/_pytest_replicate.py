@@ -195,7 +195,7 @@ class Controller:
         return SequentialDesign(max_processes=processes, alpha=self.alpha)
 
     def may_be_noisy(self, item: pytest.Item) -> bool:
-        """Whether the test can have a noisy metric (then it is replicated)."""
+        """Whether the test can have a noisy metric, by its marker's ``metrics=``."""
         wanted = self.options(item).metrics
         if wanted is None:
             return True
@@ -205,6 +205,36 @@ class Controller:
             if name in noisy or (metric is not None and metric.noisy):
                 return True
         return False
+
+    def worth_replicating(self, item: pytest.Item) -> bool:
+        """Whether worker processes could change this test's verdict or stored point.
+
+        With ``--pareto-against`` every test with a noisy metric is. Otherwise the stored
+        baseline tells: a test is replicated when a comparable stored point has a noisy
+        gating metric, or, under ``--pareto-update``, when it has no stored point yet. A new
+        test judged without ``--pareto-update`` has nothing to be compared with, and a test
+        whose stored points are all deterministic needs one process.
+        """
+        if self.design(item).max_processes < 2 or not self.may_be_noisy(item):
+            return False
+        if self.against:
+            return True
+        try:
+            baseline = self.session.store.load(item.nodeid)
+        except BaselineFileError:
+            return False  # the test errors in setup, saying why
+        if baseline is None or not baseline.points:
+            return self.session.update
+        wanted = self.options(item).metrics
+        points, _ = comparable_points(baseline, self.session.machine, self.session.matching)
+        if self.session.update:
+            points = baseline.points
+        return any(
+            baseline.metrics[name].noisy
+            for point in points
+            for name in point.observations
+            if name in baseline.metrics and (wanted is None or name in wanted)
+        )
 
     def policy(self, item: pytest.Item) -> JudgePolicy:
         options = self.options(item)
@@ -229,7 +259,7 @@ class Controller:
 
     def replicate_items(self, items: Sequence[pytest.Item], *, lock_batches: bool) -> None:
         measured = [item for item in items if self.session._measured(item)]
-        noisy = [i for i in measured if self.design(i).max_processes > 1 and self.may_be_noisy(i)]
+        noisy = [item for item in measured if self.worth_replicating(item)]
         reference_only = [i for i in measured if i not in noisy] if self.against else []
         if not noisy and not reference_only:
             return
@@ -248,7 +278,7 @@ class Controller:
             try:
                 with measurement_lock():
                     return self.run_batch(side, ids, noisy_only)
-            except Timeout:
+            except Timeout:  # newer locks raise MeasurementError themselves
                 raise MeasurementError(
                     f"waited {LOCK_TIMEOUT_S:.0f}s for the host's measurement lock: another run "
                     "on this machine is measuring"
@@ -566,8 +596,8 @@ def pytest_runtest_protocol(
         try:
             with measurement_lock():
                 controller.replicate_items([item], lock_batches=False)
-        except Timeout:
-            problem = f"waited {LOCK_TIMEOUT_S:.0f}s for the host's measurement lock"
+        except (Timeout, MeasurementError) as exc:
+            problem = str(exc) or f"waited {LOCK_TIMEOUT_S:.0f}s for the host's measurement lock"
             controller.results[item.nodeid] = Replication(problems={item.nodeid: problem})
     return (yield)
 

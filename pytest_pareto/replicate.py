@@ -315,6 +315,14 @@ def replicate(
             else:
                 state.add(side, found)
 
+    def stop_without_noise(batch: Sequence[str]) -> None:
+        # A test that measured nothing noisy needs no second process.
+        for test_id in batch:
+            if state.has(Side.CANDIDATE, test_id) and not state.observations(
+                Side.CANDIDATE, test_id, noisy=True
+            ):
+                target[test_id] = state.processes(Side.CANDIDATE, test_id)
+
     def undecided() -> list[str]:
         return [
             t
@@ -333,6 +341,7 @@ def replicate(
                 )
             if not against:
                 run(Side.CANDIDATE, batch, True)
+                stop_without_noise(batch)
                 continue
             sides = (
                 (Side.REFERENCE, Side.CANDIDATE) if step % 2 else (Side.CANDIDATE, Side.REFERENCE)
@@ -346,9 +355,12 @@ def replicate(
                 else:
                     # Tests the reference cannot run (new there, or failing) need no more of it.
                     run(side, [t for t in batch if t not in state.reference_problems], True)
+            stop_without_noise(batch)
         still = []
         for test_id in pending:
-            if test_id in state.problems:
+            if test_id in state.problems or not state.observations(
+                Side.CANDIDATE, test_id, noisy=True
+            ):
                 continue
             nxt = designs[test_id].next_look(state.processes(Side.CANDIDATE, test_id))
             if nxt is not None and needs_more(test_id, state):

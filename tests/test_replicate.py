@@ -87,6 +87,15 @@ def test_only_undecided_tests_go_on_to_the_next_looks() -> None:
     assert len(state.observations(Side.CANDIDATE, "slow", noisy=True)["wall_time"].samples) == 20
 
 
+def test_a_test_that_measured_nothing_noisy_needs_one_process() -> None:
+    def recorded_only(side: Side, ids: Sequence[str], noisy_only: bool) -> dict[str, TestRun]:
+        metrics = {"accuracy": ACCURACY}
+        return {t: TestRun(t, "passed", metrics, {"accuracy": Sample((0.9,))}) for t in ids}
+
+    state = replicate(["t"], {"t": DESIGN}, recorded_only, lambda t, s: True)
+    assert state.batches == 1
+
+
 def test_against_alternates_reference_and_candidate_and_runs_every_probe_first() -> None:
     workers = ScriptedWorkers()
     design = SequentialDesign(max_processes=3)
@@ -369,7 +378,7 @@ def test_a_test_failing_only_in_a_worker_fails_with_the_reason(pytester: pytest.
             pareto(sum, range(100))
         """
     )
-    result = run(pytester, "--pareto-processes", "2")
+    result = run(pytester, "--pareto-update", "--pareto-processes", "2")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
@@ -386,6 +395,35 @@ def test_xdist_workers_replicate_one_test_at_a_time(pytester: pytest.Pytester) -
     result = run(pytester, "-n", "2", "-v", "--pareto-processes", "2")
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["*wall_time*2 vs 2 processes*"])
+
+
+def test_only_tests_with_something_noisy_to_judge_are_replicated(
+    pytester: pytest.Pytester,
+) -> None:
+    """New tests judged without --pareto-update, and tests whose stored points hold only
+    deterministic metrics, run in this process alone: their side effects happen once."""
+    pytester.makepyfile(
+        test_once="""
+        from pathlib import Path
+
+        def test_recorded(pareto):
+            with Path("runs.txt").open("a") as handle:
+                handle.write("ran\\n")
+            pareto.record("loss", 1.0)
+
+        def test_timed(pareto):
+            pareto(sum, range(1000))
+        """
+    )
+    result = run(pytester, "--pareto-processes", "2")
+    result.assert_outcomes(passed=2)
+    assert "worker processes" not in result.stdout.str()  # new: nothing to compare with
+    run(pytester, "--pareto-update", "--pareto-processes", "2").assert_outcomes(passed=2)
+    result = run(pytester, "--pareto-processes", "2")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["pareto: measuring 1 test in worker processes"])
+    # test_recorded ran once per run, plus once in the first batch of the update
+    assert (pytester.path / "runs.txt").read_text().count("ran") == 4
 
 
 def test_worker_mode_measures_listed_tests_and_never_judges(pytester: pytest.Pytester) -> None:
