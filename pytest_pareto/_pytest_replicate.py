@@ -67,6 +67,7 @@ from pytest_pareto.stats import (
 from pytest_pareto.worktree import RefWorktree, add_worktree, resolve_commit
 
 __all__ = [
+    "PROCESSES_ENV",
     "comparators_for",
     "measuring_for",
     "parse_age",
@@ -78,6 +79,9 @@ AGAINST_INFO = "pareto_against"
 """``extra_info`` key of a reference point measured from ``--pareto-against``."""
 
 DEFAULT_PROCESS_MAX_TIME = "0.1"
+PROCESSES_ENV = "PYTEST_PARETO_PROCESSES"
+"""Environment variable that replaces the ini option ``pareto_processes`` (e.g. ``1`` for a
+test suite whose own pytest runs should measure in one process)."""
 UPDATE_PROCESSES = 20
 """Processes of a point stored by ``--pareto-update`` (fewer if the test asks for fewer)."""
 DEFAULT_BASELINE_MAX_AGE = "7d"
@@ -258,7 +262,13 @@ class Controller:
         )
 
     def replicate_items(self, items: Sequence[pytest.Item], *, lock_batches: bool) -> None:
-        measured = [item for item in items if self.session._measured(item)]
+        # Python test functions only: other items (notebook cells) are collected by options
+        # a worker does not get.
+        measured = [
+            item
+            for item in items
+            if isinstance(item, pytest.Function) and self.session._measured(item)
+        ]
         noisy = [item for item in measured if self.worth_replicating(item)]
         reference_only = [i for i in measured if i not in noisy] if self.against else []
         if not noisy and not reference_only:
@@ -515,12 +525,14 @@ def pytest_configure(config: pytest.Config) -> None:
         processes = config.getoption("pareto_processes")
         if processes is not None and processes < 1:
             raise ConfigError(f"--pareto-processes {processes}: must be at least 1")
+        from_env = os.environ.get(PROCESSES_ENV, "").strip()
+        source = PROCESSES_ENV if from_env else "ini pareto_processes"
         try:
-            default_processes = int(str(config.getini("pareto_processes")))
+            default_processes = int(from_env or str(config.getini("pareto_processes")))
         except ValueError:
             default_processes = 0
         if default_processes < 1:
-            raise ConfigError("ini pareto_processes must be an integer >= 1")
+            raise ConfigError(f"{source} must be an integer >= 1")
         alpha = _positive_float(config, "pareto_alpha")
         if alpha >= 1:
             raise ConfigError("ini pareto_alpha must be between 0 and 1")

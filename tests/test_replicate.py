@@ -518,12 +518,27 @@ def test_stale_baseline_is_warned_about(pytester: pytest.Pytester) -> None:
     ],
 )
 def test_bad_settings_are_usage_errors(
-    pytester: pytest.Pytester, args: list[str], message: str
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, args: list[str], message: str
 ) -> None:
+    monkeypatch.delenv("PYTEST_PARETO_PROCESSES")  # it would replace the ini value
     project(pytester)
     result = run(pytester, *args)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert message in result.stderr.str()
+
+
+def test_environment_variable_sets_the_default_processes(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project(pytester)
+    monkeypatch.setenv("PYTEST_PARETO_PROCESSES", "1")
+    result = run(pytester, "--pareto-update")
+    result.assert_outcomes(passed=1)
+    assert "worker processes" not in result.stdout.str()
+    monkeypatch.setenv("PYTEST_PARETO_PROCESSES", "some")
+    result = run(pytester)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "PYTEST_PARETO_PROCESSES must be an integer >= 1" in result.stderr.str()
 
 
 @pytest.mark.parametrize("value", ["0", "True", "2.5", "'5'"])
