@@ -12,7 +12,7 @@ from typing import Any
 from pytest_pareto.censoring import Deadline
 from pytest_pareto.errors import ConfigError
 from pytest_pareto.model import Sample
-from pytest_pareto.probes import Probe, Scope
+from pytest_pareto.probes import CallProbe, Probe, Scope
 
 __all__ = ["MeasureOptions", "Measurement", "measure"]
 
@@ -211,6 +211,12 @@ def _measure(
             readings = probe.stop()
         finish()
         collect(probe, readings, 1)
+
+    for probe in by_scope[Scope.CALL]:
+        prepare()
+        if not isinstance(probe, CallProbe):
+            raise ConfigError(f"probe {probe.name!r} has scope 'call' but no measure_call()")
+        collect(probe, probe.measure_call(fn, call_args[0], call_args[1]), 1)
 
     samples = {name: Sample(tuple(vals)) for name, vals in values.items()}
     methods = {probe.name: probe.availability().describe() for probe in probes}

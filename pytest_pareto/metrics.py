@@ -189,6 +189,22 @@ BUILTIN_METRICS: Mapping[str, Metric] = _builtin(
         "peak of Python heap allocations during one call (tracemalloc, separate pass)",
         floor=1024,
     ),
+    Metric(
+        "py_alloc_retained",
+        "B",
+        Direction.LOWER,
+        Variability.DETERMINISTIC,
+        "Python heap still allocated after one call, beyond before it: its result, a cache "
+        "or a leak (tracemalloc, separate pass)",
+        floor=1024,
+    ),
+    Metric(
+        "instructions",
+        "",
+        Direction.LOWER,
+        Variability.DETERMINISTIC,
+        "instructions executed per call (valgrind cachegrind, in a subprocess)",
+    ),
     # Hardware probes (pytest_pareto/probes/{rapl,nvml,torch_cuda,flops,energy_estimate}.py).
     Metric(
         "energy_cpu",

@@ -38,6 +38,8 @@ class TestOptions:
     """Seconds a measured call may take before it is stopped and recorded as censored."""
     derived: tuple[DerivedObjective, ...] = ()
     """Derived objectives to compute (see :mod:`pytest_pareto.derived`)."""
+    processes: int | None = None
+    """Most worker processes per side for noisy metrics; ``None``: the run's setting."""
 
     def measure_options(self, base: MeasureOptions) -> MeasureOptions:
         changes: dict[str, Any] = {}
@@ -104,6 +106,11 @@ class TestOptions:
         known = {**QUALITY_METRICS, **BUILTIN_METRICS}
         budget = parse_budgets(budget_spec, known) if budget_spec is not None else ()
         derived = parse_derived(derived_spec) if derived_spec is not None else ()
+        processes = kwargs.get("processes")
+        if processes is not None and (
+            isinstance(processes, bool) or not isinstance(processes, int) or processes < 1
+        ):
+            raise ConfigError(f"processes= must be an integer >= 1, got {processes!r}")
         return cls(
             metrics=metrics,
             tolerance=parsed_tolerance,
@@ -112,6 +119,7 @@ class TestOptions:
             iterations=kwargs.get("iterations"),
             max_time=max_time,
             group=group,
+            processes=processes,
             budget=budget,
             timeout=timeout,
             derived=derived,

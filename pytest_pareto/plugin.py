@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Generator, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,7 @@ pytest_plugins: list[str] = [
     "pytest_pareto._pytest_progress",
     "pytest_pareto._pytest_xdist",
     "pytest_pareto._pytest_temp_files",
+    "pytest_pareto._pytest_replicate",
 ]
 
 SESSION_PLUGIN_NAME = "pareto-session"
@@ -249,10 +251,15 @@ class ParetoSession:
             reasons = "; ".join(f"{p.name}: {p.availability().reason}" for p in unavailable)
             pytest.skip(f"pareto: cannot measure here: {reasons}")
         probes = [p for p in probes if p not in unavailable]
+        from pytest_pareto._pytest_replicate import measuring_for  # imports this module
+
+        probes, measure_options = measuring_for(
+            item, probes, options.measure_options(self.measure_options)
+        )
         return Recorder(
             item.nodeid,
             probes=probes,
-            options=options.measure_options(self.measure_options),
+            options=measure_options,
             registry=self.registry,
             derived=options.derived,
             group=options.group,
@@ -310,13 +317,16 @@ class ParetoSession:
         assert point is not None  # recorder.used
         baseline = item.stash.get(baseline_key, None)
         references, reason = comparable_points(baseline, self.machine, self.matching)
-        policy = self.policy(options)
+        from pytest_pareto._pytest_replicate import comparators_for, replicated_inputs
+
+        policy = replace(self.policy(options), comparators=comparators_for(item))
         stored = baseline.metrics if baseline is not None else {}
         try:
             metrics = merge_metrics(item.nodeid, stored, recorder.metrics)
         except ConfigError as exc:
             where = self.store.path_for(baseline.test_id if baseline is not None else item.nodeid)
             raise ConfigError(f"{exc} (stored in {where})") from None
+        point, references, reason = replicated_inputs(item, point, references, reason, metrics)
         return judge(item.nodeid, point, references, metrics, policy, skipped_reason=reason)
 
     def policy(self, options: TestOptions) -> JudgePolicy:

@@ -73,13 +73,18 @@ def _how_sure(comparison: MetricComparison) -> str:
     if comparison.p_value is None:
         if comparison.metric.noisy:
             procs = comparison.processes or (1, 1)
-            return f"median, {procs[0]} vs {procs[1]} process(es), no test"
+            how = comparison.method if comparison.method != "exact" else "median, no test"
+            return f"{how}, {procs[0]} vs {procs[1]} process(es)"
         return "exact"
-    parts = [f"{comparison.method}, p={comparison.p_value:.2g}"]
-    if comparison.interval is not None:
-        low, high = comparison.interval
-        level = f"{comparison.confidence * 100:.0f}% " if comparison.confidence else ""
-        parts.append(f"ratio {level}CI [{low:.3g}, {high:.3g}]")
+    parts = []
+    if comparison.ratio is not None:
+        ratio = f"ratio {comparison.ratio:.3g}"
+        if comparison.interval is not None:
+            low, high = comparison.interval
+            level = f"{comparison.confidence * 100:.0f}% " if comparison.confidence else ""
+            ratio += f" ({level}CI {low:.3g}–{high:.3g})"
+        parts.append(ratio)
+    parts.append(f"p={comparison.p_value:.2g} ({comparison.method})")
     if comparison.processes is not None:
         parts.append(f"{comparison.processes[0]} vs {comparison.processes[1]} processes")
     return ", ".join(parts)
@@ -150,7 +155,12 @@ def verdict_message(verdict: Verdict, *, update_hint: bool = True) -> str:
     if verdict.decisive is None:
         return f"{head}: {verdict.reason}" if verdict.reason else head
     decisive = verdict.decisive
-    lines = [f"{head} — {_EXPLAIN[verdict.outcome]}", f"  against {decisive.reference.describe()}"]
+    against = decisive.reference.extra_info.get("pareto_against")  # --pareto-against REF
+    source = f", measured from {against} in this run" if against else ""
+    lines = [
+        f"{head} — {_EXPLAIN[verdict.outcome]}",
+        f"  against {decisive.reference.describe()}{source}",
+    ]
     lines.extend(render_table(_HEADERS, verdict_rows(decisive), indent="  "))
     lines.extend(_estimate_lines(verdict))
     epsilon = decisive.epsilon
@@ -168,7 +178,7 @@ def verdict_message(verdict: Verdict, *, update_hint: bool = True) -> str:
     others = len(verdict.against) - 1
     if others > 0:
         lines.append(f"  ({others} other stored point{'s' if others > 1 else ''} compared)")
-    if update_hint and verdict.outcome in (Outcome.DOMINATED, Outcome.INCONCLUSIVE):
+    if update_hint and verdict.outcome in (Outcome.DOMINATED, Outcome.INCONCLUSIVE) and not against:
         lines.append(
             "  to accept this result as the new baseline: "
             f"pytest --pareto-update '{verdict.test_id}'"

@@ -31,6 +31,13 @@ def make_point(
     return Point(observations, recorded_at=recorded_at, commit=commit)
 
 
+@pytest.fixture(autouse=True)
+def _pareto_in_one_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pytest runs that tests start measure in one process unless they ask for workers
+    (``--pareto-processes N``): worker replication is tested where it is the subject."""
+    monkeypatch.setenv("PYTEST_PARETO_PROCESSES", "1")
+
+
 @pytest.fixture
 def metrics() -> dict[str, Metric]:
     return {m.name: m for m in (ACCURACY, LOSS, FLOPS, WALL_TIME)}

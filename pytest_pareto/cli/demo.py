@@ -92,7 +92,10 @@ STEPS = (
 
 def write_project(folder: Path, variant: Variant = BASELINE) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "pytest.ini").write_text("[pytest]\naddopts = -p no:cacheprovider\n")
+    # Five worker processes per side are plenty for the demo's large changes (default 20).
+    (folder / "pytest.ini").write_text(
+        "[pytest]\naddopts = -p no:cacheprovider\npareto_processes = 5\n"
+    )
     (folder / "test_model.py").write_text(TEST_MODULE)
     (folder / "model.py").write_text(
         MODEL.format(k=variant.k, train_fraction=variant.train_fraction, repeat=variant.repeat)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from pytest_pareto.metrics import Metric
 
-__all__ = ["Availability", "Probe", "Scope"]
+__all__ = ["Availability", "CallProbe", "Probe", "Scope"]
 
 
 class Scope(enum.Enum):
@@ -23,6 +23,9 @@ class Scope(enum.Enum):
     """Around the whole timed pass (slow counters such as energy)."""
     SEPARATE = "separate"
     """Its own untimed pass of one call, because it slows the code (tracemalloc, FLOPs)."""
+    CALL = "call"
+    """Gets the callable itself and measures it its own way, e.g. in a subprocess under
+    valgrind (:class:`CallProbe`); after every other pass."""
 
 
 @dataclass(frozen=True)
@@ -68,3 +71,14 @@ class Probe(Protocol):
     def start(self) -> None: ...
 
     def stop(self) -> Mapping[str, float]: ...
+
+
+@runtime_checkable
+class CallProbe(Probe, Protocol):
+    """A probe of scope :attr:`Scope.CALL`: it is handed the measured call itself."""
+
+    def measure_call(
+        self, fn: Callable[..., Any], args: Sequence[Any], kwargs: Mapping[str, Any]
+    ) -> Mapping[str, float]:
+        """Measure ``fn(*args, **kwargs)``; values are per call."""
+        ...

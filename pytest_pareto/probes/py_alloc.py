@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pytest_pareto.metrics import BUILTIN_METRICS, Metric
 from pytest_pareto.probes._protocol import Availability, Scope
 
-__all__ = ["PyAllocProbe"]
+__all__ = ["PyAllocProbe", "PyAllocRetainedProbe"]
 
 
 class PyAllocProbe:
@@ -41,3 +41,24 @@ class PyAllocProbe:
         if self._started_here:
             tracemalloc.stop()
         return {"py_alloc_peak": float(max(0, peak - self._before))}
+
+
+class PyAllocRetainedProbe(PyAllocProbe):
+    """Python heap still allocated after one call, beyond before it (opt-in).
+
+    Memory a call leaves behind: its result, a growing cache, or a leak. Deterministic for
+    the same code and inputs.
+    """
+
+    name: str = "py_alloc_retained"
+    metrics: tuple[Metric, ...] = (BUILTIN_METRICS["py_alloc_retained"],)
+    default: bool = False
+
+    def availability(self) -> Availability:
+        return Availability.yes("tracemalloc, heap after one call minus before (result included)")
+
+    def stop(self) -> Mapping[str, float]:
+        current, _ = tracemalloc.get_traced_memory()
+        if self._started_here:
+            tracemalloc.stop()
+        return {"py_alloc_retained": float(max(0, current - self._before))}

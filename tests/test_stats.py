@@ -1,0 +1,372 @@
+"""The statistics of noisy metrics, on simulated samples of known shape with fixed seeds.
+
+The noise model: each process draws its own level (lognormal, process-level CV ~15%), and
+each round within it varies by another ~10%; a process's summary is the median of its rounds.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import random
+import statistics
+
+import pytest
+
+from pytest_pareto.dominance import Relation
+from pytest_pareto.errors import ConfigError
+from pytest_pareto.metrics import BUILTIN_METRICS, Direction, Metric, Tolerance, Variability
+from pytest_pareto.model import Observation, Sample
+from pytest_pareto.stats import (
+    RankComparator,
+    SequentialDesign,
+    mann_whitney_greater,
+    needs_more_processes,
+    ratio_interval,
+)
+
+WALL = BUILTIN_METRICS["wall_time"]
+THROUGHPUT = Metric("throughput", "items/s", Direction.HIGHER, Variability.NOISY)
+ALPHA = 0.05
+
+
+def process(rng: random.Random, scale: float, *, between: float = 0.15) -> Sample:
+    """One process: a lognormal level of its own, ten rounds around it."""
+    level = math.log(scale * 1e-3) + rng.gauss(0.0, between)
+    return Sample(tuple(math.exp(level + rng.gauss(0.0, 0.10)) for _ in range(10)))
+
+
+def observation(values: list[float]) -> Observation:
+    return Observation(tuple(Sample((v,)) for v in values))
+
+
+def sequential_trial(
+    rng: random.Random,
+    factor: float,
+    *,
+    tolerance: float,
+    interleaved: bool,
+    design: SequentialDesign,
+) -> tuple[Relation, int]:
+    """Run the looks of ``design`` on one simulated pair; the final relation and processes.
+
+    Stored: the reference has 20 processes recorded earlier. Interleaved: both sides grow.
+    """
+    comparator = RankComparator(design, resamples=0)
+    reference = [] if interleaved else [process(rng, 1.0) for _ in range(20)]
+    candidate: list[Sample] = []
+    look: int | None = design.looks[0]
+    while look is not None:
+        while len(candidate) < look:
+            if interleaved:
+                reference.append(process(rng, 1.0))
+            candidate.append(process(rng, factor))
+        comparison = comparator(
+            WALL,
+            Observation(tuple(candidate)),
+            Observation(tuple(reference)),
+            Tolerance(rel=tolerance),
+            1,
+        )
+        if not needs_more_processes(comparison, design):
+            return comparison.relation, len(candidate)
+        look = design.next_look(len(candidate))
+    raise AssertionError("needs_more_processes asked for more after the last look")
+
+
+def rate(
+    relation: Relation, factor: float, *, tolerance: float, interleaved: bool, trials: int
+) -> float:
+    rng = random.Random(20240601)
+    design = SequentialDesign(alpha=ALPHA)
+    results = [
+        sequential_trial(rng, factor, tolerance=tolerance, interleaved=interleaved, design=design)
+        for _ in range(trials)
+    ]
+    return sum(r is relation for r, _ in results) / trials
+
+
+# -- the rank test ---------------------------------------------------------------------
+
+
+def enumerated_p(x: list[float], y: list[float]) -> float:
+    """P(U >= u_observed) by enumerating every assignment of the pooled values to groups."""
+    pooled = x + y
+    observed = sum(a > b for a in x for b in y)
+    hits = total = 0
+    for chosen in itertools.combinations(range(len(pooled)), len(x)):
+        xs = [pooled[i] for i in chosen]
+        ys = [pooled[i] for i in range(len(pooled)) if i not in chosen]
+        hits += sum(a > b for a in xs for b in ys) >= observed
+        total += 1
+    return hits / total
+
+
+@pytest.mark.parametrize("sizes", [(1, 1), (2, 3), (4, 4), (5, 3), (6, 5)])
+def test_exact_p_value_matches_enumeration(sizes: tuple[int, int]) -> None:
+    rng = random.Random(sum(sizes))
+    for _ in range(5):
+        x = [rng.random() for _ in range(sizes[0])]
+        y = [rng.random() + 0.2 for _ in range(sizes[1])]
+        assert mann_whitney_greater(x, y) == pytest.approx(enumerated_p(x, y))
+
+
+def test_complete_separation_of_five_and_five() -> None:
+    assert mann_whitney_greater([6, 7, 8, 9, 10], [1, 2, 3, 4, 5]) == pytest.approx(1 / 252)
+    assert mann_whitney_greater([1, 2, 3, 4, 5], [6, 7, 8, 9, 10]) == pytest.approx(1.0)
+
+
+def test_normal_approximation_is_close_to_the_exact_distribution(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rng = random.Random(7)
+    pairs = [
+        ([rng.gauss(0.4, 1) for _ in range(30)], [rng.gauss(0, 1) for _ in range(30)])
+        for _ in range(5)
+    ]
+    exact = [mann_whitney_greater(x, y) for x, y in pairs]
+    monkeypatch.setattr("pytest_pareto.stats.EXACT_LIMIT", 0)
+    approximate = [mann_whitney_greater(x, y) for x, y in pairs]
+    for e, a in zip(exact, approximate, strict=True):
+        assert abs(e - a) < 0.01
+
+
+def test_ties_use_the_tie_corrected_approximation() -> None:
+    assert mann_whitney_greater([1.0, 1.0, 1.0], [1.0, 1.0]) == 1.0  # no evidence at all
+    p = mann_whitney_greater([2.0, 2.0, 2.0, 2.0, 2.0, 2.0], [1.0, 1.0, 1.0, 1.0, 1.0, 1.0])
+    assert p < 0.01
+
+
+def test_empty_sample_is_an_error() -> None:
+    with pytest.raises(ValueError, match="at least one value"):
+        mann_whitney_greater([], [1.0])
+
+
+# -- sequential design -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("processes", "looks"),
+    [
+        (20, (5, 10, 20)),
+        (10, (5, 10)),
+        (8, (5, 8)),
+        (5, (5,)),
+        (3, (3,)),
+        (1, (1,)),
+        (40, (5, 10, 20, 40)),
+    ],
+)
+def test_looks_double_from_five(processes: int, looks: tuple[int, ...]) -> None:
+    design = SequentialDesign(max_processes=processes)
+    assert design.looks == looks
+    assert sum(design.level(n) for n in looks) == pytest.approx(design.alpha)
+    assert design.is_final(looks[-1])
+    assert design.next_look(looks[-1]) is None
+
+
+def test_levels_grow_with_the_share_of_processes() -> None:
+    design = SequentialDesign(max_processes=20, alpha=0.05)
+    assert [round(design.level(n), 6) for n in (5, 10, 20)] == [0.0125, 0.0125, 0.025]
+    assert design.look_index(7) == 0  # between looks: the earlier look's level
+    assert design.next_look(0) == 5
+    assert design.next_look(5) == 10
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"max_processes": 0}, "processes must be an integer >= 1"),
+        ({"max_processes": True}, "processes must be an integer >= 1"),
+        ({"alpha": 0.0}, "alpha must be between 0 and 1"),
+        ({"alpha": 1.5}, "alpha must be between 0 and 1"),
+        ({"rho": 0.0}, "rho must be > 0"),
+    ],
+)
+def test_bad_design_is_a_config_error(kwargs: dict[str, object], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        SequentialDesign(**kwargs)  # type: ignore[arg-type]
+
+
+# -- false alarms and power ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("interleaved", [False, True], ids=["stored", "interleaved"])
+def test_identical_code_false_alarm_rate_is_below_alpha(interleaved: bool) -> None:
+    """A/A with the default 5% tolerance, over every look: far below alpha."""
+    false_alarms = rate(Relation.WORSE, 1.0, tolerance=0.05, interleaved=interleaved, trials=300)
+    assert false_alarms <= ALPHA
+    assert false_alarms <= 0.02
+
+
+def not_above_alpha(observed: float, trials: int) -> bool:
+    """Whether ``observed`` is within two binomial standard errors above ``ALPHA``.
+
+    On the null's boundary the true rate is close to alpha by design (about 0.04 here), so
+    a finite simulation is compared with alpha plus its sampling error.
+    """
+    return observed <= ALPHA + 2 * math.sqrt(ALPHA * (1 - ALPHA) / trials)
+
+
+def test_false_alarm_rate_without_tolerance_is_not_above_alpha() -> None:
+    """The strictest A/A: zero tolerance, so identical code sits on the null's boundary;
+    alpha spending over three looks keeps false alarms at alpha."""
+    trials = 400
+    assert not_above_alpha(
+        rate(Relation.WORSE, 1.0, tolerance=0.0, interleaved=False, trials=trials), trials
+    )
+
+
+def test_false_alarm_rate_at_the_tolerance_boundary_is_not_above_alpha() -> None:
+    """A candidate exactly 5% slower with a 5% tolerance is not "worse beyond tolerance"."""
+    trials = 400
+    assert not_above_alpha(
+        rate(Relation.WORSE, 1.05, tolerance=0.05, interleaved=True, trials=trials), trials
+    )
+
+
+@pytest.mark.parametrize(
+    ("factor", "interleaved", "least"),
+    [
+        (2.0, False, 1.0),
+        (2.0, True, 1.0),
+        (1.5, False, 0.97),
+        (1.5, True, 0.97),
+        (1.2, False, 0.5),
+    ],
+)
+def test_slowdowns_are_detected(factor: float, interleaved: bool, least: float) -> None:
+    detected = rate(Relation.WORSE, factor, tolerance=0.05, interleaved=interleaved, trials=150)
+    assert detected >= least
+
+
+def test_big_changes_are_decided_at_the_first_look() -> None:
+    rng = random.Random(3)
+    design = SequentialDesign()
+    for _ in range(20):
+        relation, processes = sequential_trial(
+            rng, 2.0, tolerance=0.05, interleaved=False, design=design
+        )
+        assert (relation, processes) == (Relation.WORSE, 5)
+
+
+# -- the comparator --------------------------------------------------------------------
+
+
+def test_comparison_reports_ratio_interval_p_value_and_processes() -> None:
+    rng = random.Random(11)
+    reference = Observation(tuple(process(rng, 1.0) for _ in range(20)))
+    candidate = Observation(tuple(process(rng, 3.0) for _ in range(5)))
+    c = RankComparator()(WALL, candidate, reference, Tolerance(rel=0.05), 2)
+    assert c.relation is Relation.WORSE
+    assert c.processes == (5, 20)
+    assert c.p_value is not None
+    assert c.p_value < SequentialDesign().level(5) / 2
+    assert c.method == f"Mann-Whitney U, level {SequentialDesign().level(5) / 2:.2g}"
+    assert c.interval is not None
+    assert c.ratio is not None
+    low, high = c.interval
+    assert low < c.ratio < high
+    assert low > 2.0
+    assert high < 4.5
+    assert c.confidence == 0.95
+
+
+def test_within_tolerance_is_equal_and_needs_no_more_processes() -> None:
+    rng = random.Random(5)
+    reference = Observation(tuple(process(rng, 1.0, between=0.01) for _ in range(20)))
+    candidate = Observation(tuple(process(rng, 1.0, between=0.01) for _ in range(5)))
+    design = SequentialDesign()
+    c = RankComparator(design)(WALL, candidate, reference, Tolerance(rel=0.05), 1)
+    assert c.relation is Relation.EQUAL
+    assert not needs_more_processes(c, design)
+
+
+def test_unsure_estimate_asks_for_more_processes_until_the_last_look() -> None:
+    reference = observation([1.0, 1.3, 0.9, 1.2, 1.1, 0.95, 1.05, 1.25, 0.85, 1.15])
+    candidate = observation([1.4, 0.9, 1.3, 1.0, 1.35])
+    design = SequentialDesign()
+    c = RankComparator(design)(WALL, candidate, reference, Tolerance(rel=0.05), 1)
+    assert c.relation is Relation.UNSURE_WORSE
+    assert needs_more_processes(c, design)
+    assert not needs_more_processes(c, SequentialDesign(max_processes=5))
+
+
+def test_higher_is_better_metric_is_oriented() -> None:
+    reference = observation([100.0, 104.0, 98.0, 101.0, 99.0, 103.0])
+    halved = observation([50.0, 52.0, 49.0, 51.0, 48.0, 50.5])
+    doubled = observation([200.0, 210.0, 195.0, 205.0, 199.0, 202.0])
+    comparator = RankComparator(SequentialDesign(max_processes=6))
+    tolerance = Tolerance(rel=0.05)
+    assert comparator(THROUGHPUT, halved, reference, tolerance, 1).relation is Relation.WORSE
+    assert comparator(THROUGHPUT, doubled, reference, tolerance, 1).relation is Relation.BETTER
+
+
+def test_censored_candidate_is_never_better() -> None:
+    reference = observation([1.0, 1.1, 0.9, 1.05, 0.95, 1.02])
+    faster = Observation(tuple(Sample((v,)) for v in (0.2, 0.21, 0.19, 0.2, 0.22, 0.2)), True)
+    comparator = RankComparator(SequentialDesign(max_processes=6))
+    c = comparator(WALL, faster, reference, Tolerance(rel=0.05), 1)
+    assert c.relation is not Relation.BETTER
+
+
+@pytest.mark.parametrize(
+    ("factor", "relation"),
+    [
+        (10.0, Relation.WORSE),
+        (2.0, Relation.UNSURE_WORSE),
+        (1.02, Relation.EQUAL),
+        (0.6, Relation.UNSURE_BETTER),
+        (0.1, Relation.BETTER),
+    ],
+)
+def test_single_process_counts_a_change_only_beyond_the_noise_margin(
+    factor: float, relation: Relation
+) -> None:
+    """One process a side: the between-process spread (up to ~2x) is unknown, so a change
+    counts only beyond 3x on top of the tolerance; below that it stays unsure."""
+    reference = Observation((Sample((1.0, 1.1, 0.9)),))
+    candidate = Observation((Sample((factor, factor * 1.1, factor * 0.9)),))
+    c = RankComparator()(WALL, candidate, reference, Tolerance(rel=0.05), 1)
+    assert c.relation is relation
+    assert c.p_value is None
+    assert c.processes == (1, 1)
+    assert "single process" in c.method
+    assert not needs_more_processes(c, SequentialDesign())
+
+
+def test_single_process_margin_is_oriented_for_higher_is_better() -> None:
+    reference = Observation((Sample((100.0,)),))
+    tenth = Observation((Sample((10.0,)),))
+    c = RankComparator()(THROUGHPUT, tenth, reference, Tolerance(rel=0.05), 1)
+    assert c.relation is Relation.WORSE
+
+
+# -- the interval ----------------------------------------------------------------------
+
+
+def test_ratio_interval_is_deterministic_and_covers_the_true_ratio() -> None:
+    rng = random.Random(99)
+    covered = 0
+    trials = 120
+    for _ in range(trials):
+        reference = [process(rng, 1.0).summary for _ in range(10)]
+        candidate = [process(rng, 1.3).summary for _ in range(10)]
+        interval = ratio_interval(candidate, reference, resamples=400)
+        assert interval == ratio_interval(candidate, reference, resamples=400)
+        assert interval is not None
+        covered += interval[0] <= 1.3 <= interval[1]
+    assert covered / trials >= 0.85
+
+
+def test_ratio_interval_needs_two_processes_a_side() -> None:
+    assert ratio_interval([1.0], [1.0, 2.0]) is None
+    assert ratio_interval([1.0, 2.0], [0.0, 0.0, 0.0]) is None
+
+
+def test_medians_of_medians_are_the_point_values() -> None:
+    obs = observation([3.0, 1.0, 2.0])
+    c = RankComparator(SequentialDesign(max_processes=3))(
+        WALL, obs, observation([2.0, 2.0, 2.0]), Tolerance(), 1
+    )
+    assert c.candidate == statistics.median([3.0, 1.0, 2.0])
