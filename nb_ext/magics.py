@@ -10,9 +10,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from IPython.core import magic as _magic
 from IPython.core import magic_arguments as _magic_arguments
 from IPython.core.error import UsageError
-from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class
+from IPython.core.magic import Magics
 
 from nb_ext.cell import CompiledCell, compile_cell
 from nb_ext.display import ResultCard
@@ -42,7 +43,10 @@ options: [-r/--rounds N] [-n/--iterations N] [-w/--warmup N] [--max-time S]
 example: %%pareto predict_small --rounds 5 --tolerance wall_time=0.1 accuracy=abs:0.005"""
 
 _Magic = Callable[..., Any]
-# IPython's magic_arguments decorators are untyped; these names give them a type.
+# IPython's decorators are untyped in some releases (8.x); these names give them a type.
+magics_class: Callable[[type[Any]], type[Any]] = _magic.magics_class
+line_cell_magic: Callable[[_Magic], _Magic] = _magic.line_cell_magic
+line_magic: Callable[[_Magic], _Magic] = _magic.line_magic
 magic_arguments: Callable[[], Callable[[_Magic], _Magic]] = _magic_arguments.magic_arguments
 argument: Callable[..., Callable[[_Magic], _Magic]] = _magic_arguments.argument
 parse_argstring: Callable[[_Magic, str], Any] = _magic_arguments.parse_argstring
@@ -150,7 +154,7 @@ class ParetoMagics(Magics):
     """Measure cells and judge them against the project's Pareto frontiers."""
 
     def __init__(self, shell: Any) -> None:
-        super().__init__(shell)
+        super().__init__(shell)  # type: ignore[no-untyped-call, unused-ignore]
         self._gates: dict[Path, Gate] = {}
         self._last: tuple[Gate, str] | None = None
         self._told: set[str] = set()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import math
+import statistics
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -11,12 +12,26 @@ from typing import Any
 
 from pytest_pareto.censoring import Deadline
 from pytest_pareto.errors import ConfigError
+from pytest_pareto.metrics import SPEED_NORMALISED
 from pytest_pareto.model import Sample
 from pytest_pareto.probes import CallProbe, Probe, Scope
 
 __all__ = ["MeasureOptions", "Measurement", "measure"]
 
 MAX_ITERATIONS = 1_000_000
+
+CALIBRATION_LOOPS = 20_000
+"""Iterations of the calibration loop. Frozen: stored calibrations compare only with runs of
+this same loop, so changing it would need a new field in the baseline files."""
+
+
+def calibration_run() -> float:
+    """Seconds a fixed pure-Python loop takes now: this process's current speed."""
+    start = time.perf_counter_ns()
+    total = 0
+    for i in range(CALIBRATION_LOOPS):
+        total += i ^ 3
+    return (time.perf_counter_ns() - start) / 1e9
 
 
 @dataclass(frozen=True)
@@ -36,6 +51,9 @@ class MeasureOptions:
     disable_gc: bool = True
     timeout: float | None = None
     """Seconds a call may take; a longer one ends the measurement as censored."""
+    normalise_speed: bool = True
+    """Time a fixed loop before some rounds (0, 1, 2, 4, 8, ...), so times can be judged
+    relative to the process's speed (see :data:`~pytest_pareto.metrics.SPEED_NORMALISED`)."""
 
     def __post_init__(self) -> None:
         for name in ("rounds", "iterations"):
@@ -161,6 +179,7 @@ def _measure(
     pass_probes = by_scope[Scope.PASS]
 
     values: dict[str, list[float]] = {}
+    calibration: list[float] = []
 
     def collect(probe: Probe, readings: Mapping[str, float], calls: int) -> None:
         for name, value in readings.items():
@@ -181,7 +200,10 @@ def _measure(
         rounds = _auto_rounds(per_call * iterations, options)
         for probe in pass_probes:
             probe.start()
-        for _ in range(rounds):
+        for index in range(rounds):
+            # Rounds 0, 1, 2, 4, 8, ...: spread over the measurement, at most ~8 loops.
+            if options.normalise_speed and index & (index - 1) == 0:
+                calibration.append(calibration_run())
             prepare()
             deadline.arm(iterations, "timed rounds")
             for probe in round_probes:
@@ -218,6 +240,10 @@ def _measure(
             raise ConfigError(f"probe {probe.name!r} has scope 'call' but no measure_call()")
         collect(probe, probe.measure_call(fn, call_args[0], call_args[1]), 1)
 
-    samples = {name: Sample(tuple(vals)) for name, vals in values.items()}
+    scale = statistics.median(calibration) if calibration else None
+    samples = {
+        name: Sample(tuple(vals), scale=scale if name in SPEED_NORMALISED else None)
+        for name, vals in values.items()
+    }
     methods = {probe.name: probe.availability().describe() for probe in probes}
     return Measurement(result, samples, rounds, iterations, methods)

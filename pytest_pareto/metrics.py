@@ -11,6 +11,7 @@ from pytest_pareto.errors import ConfigError
 
 __all__ = [
     "BUILTIN_METRICS",
+    "SPEED_NORMALISED",
     "Direction",
     "Metric",
     "MetricRegistry",
@@ -258,6 +259,14 @@ BUILTIN_METRICS: Mapping[str, Metric] = _builtin(
         estimate=True,
     ),
 )
+
+
+SPEED_NORMALISED = frozenset({"wall_time", "cpu_time"})
+"""Metrics whose per-process values are judged relative to the process's calibration run.
+
+Shared hosts run a whole process fast or slow (up to ~1.6x here, set by which core or
+neighbour it gets); a fixed calibration loop timed in the same process between rounds slows
+down alike, so the ratio of the two cancels most of that spread."""
 
 
 class MetricRegistry:

@@ -72,10 +72,38 @@ class Sample:
     """
 
     rounds: tuple[float, ...]
+    scale: float | None = None
+    """Seconds the process's calibration loop took (median), for judging times relative to
+    the process's speed; ``None`` when not calibrated."""
 
     def __post_init__(self) -> None:
         if not self.rounds:
             raise ConfigError("a sample needs at least one value")
+        if self.scale is not None and not (math.isfinite(self.scale) and self.scale > 0):
+            raise ConfigError(f"a sample's calibration must be a finite time > 0, not {self.scale}")
+
+    @property
+    def normalised(self) -> float | None:
+        """The summary in units of the process's calibration time, when calibrated."""
+        return None if self.scale is None else self.summary / self.scale
+
+    def to_json(self) -> list[float] | dict[str, JSON]:
+        """The rounds, with the calibration when there is one (as worker processes send it)."""
+        if self.scale is None:
+            return list(self.rounds)
+        return {"rounds": list(self.rounds), "scale": self.scale}
+
+    @classmethod
+    def from_json(cls, data: object, where: str) -> Sample:
+        if isinstance(data, Mapping):
+            scale = data.get("scale")
+            (checked,) = _check_finite([scale], where) if scale is not None else (None,)
+            data = data.get("rounds")
+        else:
+            checked = None
+        if not isinstance(data, list) or not data:
+            raise ConfigError(f"{where}: a sample must be a non-empty list of numbers")
+        return cls(_check_finite(data, where), checked)
 
     @property
     def summary(self) -> float:
@@ -123,14 +151,26 @@ class Observation:
     def processes(self) -> int:
         return len(self.samples)
 
+    @property
+    def normalised_per_process(self) -> tuple[float, ...] | None:
+        """Per-process summaries relative to each process's calibration, if all have one."""
+        values = tuple(sample.normalised for sample in self.samples)
+        if any(value is None for value in values):
+            return None
+        return values  # type: ignore[return-value]
+
     def merged(self, other: Observation) -> Observation:
         """Pool the processes of two observations of the same metric."""
         return Observation(self.samples + other.samples, self.censored or other.censored)
 
     def to_json(self) -> dict[str, JSON]:
         data: dict[str, JSON] = {"value": self.value}
-        if len(self.samples) > 1 or len(self.samples[0].rounds) > 1:
+        scales = [sample.scale for sample in self.samples]
+        calibrated = all(scale is not None for scale in scales)
+        if calibrated or len(self.samples) > 1 or len(self.samples[0].rounds) > 1:
             data["processes"] = [list(sample.rounds) for sample in self.samples]
+        if calibrated:
+            data["calibration"] = scales
         if self.censored:
             data["censored"] = True
         return data
@@ -146,11 +186,17 @@ class Observation:
             return cls((Sample((value,)),), censored)
         if not isinstance(processes, list) or not processes:
             raise ConfigError(f"{where}: 'processes' must be a non-empty list of lists")
+        calibration = data.get("calibration")
+        if calibration is not None and (
+            not isinstance(calibration, list) or len(calibration) != len(processes)
+        ):
+            raise ConfigError(f"{where}: 'calibration' must hold one time per process")
+        scales = _check_finite(calibration, where) if calibration is not None else None
         samples = []
-        for rounds in processes:
+        for i, rounds in enumerate(processes):
             if not isinstance(rounds, list) or not rounds:
                 raise ConfigError(f"{where}: each process must be a non-empty list of numbers")
-            samples.append(Sample(_check_finite(rounds, where)))
+            samples.append(Sample(_check_finite(rounds, where), scales[i] if scales else None))
         return cls(tuple(samples), censored)
 
 

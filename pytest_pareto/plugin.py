@@ -119,6 +119,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "seconds of timed rounds per measured call in one process",
         default="0.5",
     )
+    parser.addini(
+        "pareto_normalise_speed",
+        "judge wall and CPU times relative to a calibration loop timed in the same process "
+        "(cancels whole-process speed differences of shared hosts)",
+        type="bool",
+        default=True,
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -188,7 +195,9 @@ class ParetoSession:
             max_time = float(config.getini("pareto_max_time"))
         except ValueError:
             raise ConfigError("ini pareto_max_time must be a number of seconds") from None
-        self.measure_options = MeasureOptions(max_time=max_time)
+        self.measure_options = MeasureOptions(
+            max_time=max_time, normalise_speed=config.getini("pareto_normalise_speed")
+        )
         self.is_worker = hasattr(config, "workerinput")
         hook = config.pluginmanager.hook
         self.probes: list[Probe] = builtin_probes()

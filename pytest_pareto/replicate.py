@@ -115,7 +115,7 @@ class TestRun:
             "outcome": self.outcome,
             "message": self.message,
             "metrics": {name: m.to_json() for name, m in sorted(self.metrics.items())},
-            "samples": {name: list(s.rounds) for name, s in sorted(self.samples.items())},
+            "samples": {name: s.to_json() for name, s in sorted(self.samples.items())},
         }
 
     @classmethod
@@ -125,7 +125,10 @@ class TestRun:
             outcome=str(data["outcome"]),
             message=str(data.get("message", "")),
             metrics={n: Metric.from_json(n, spec) for n, spec in data.get("metrics", {}).items()},
-            samples={n: Sample(tuple(float(v) for v in r)) for n, r in data["samples"].items()},
+            samples={
+                n: Sample.from_json(r, f"worker result of {test_id}, metric {n!r}")
+                for n, r in data["samples"].items()
+            },
         )
 
 

@@ -233,6 +233,41 @@ class SequentialDesign:
 # -- the comparator --------------------------------------------------------------------
 
 
+def _test_values(
+    candidate: Observation, reference: Observation
+) -> tuple[tuple[float, ...], tuple[float, ...], str]:
+    """The per-process values to test, and a note when they are speed-normalised.
+
+    When every process on both sides timed the calibration loop, each process's value is
+    taken relative to its own calibration: this cancels the process-wide speed differences
+    of shared hosts (see :data:`pytest_pareto.metrics.SPEED_NORMALISED`).
+    """
+    cand_norm = candidate.normalised_per_process
+    ref_norm = reference.normalised_per_process
+    if cand_norm is not None and ref_norm is not None:
+        return cand_norm, ref_norm, "speed-normalised"
+    return candidate.per_process, reference.per_process, ""
+
+
+def _estimated_difference(
+    direction: Direction,
+    cand: float,
+    ref: float,
+    cand_values: Sequence[float],
+    ref_values: Sequence[float],
+    basis: str,
+) -> float:
+    """Oriented candidate minus reference, in the metric's units.
+
+    Speed-normalised values give the change as a ratio of normalised medians, expressed
+    around the reference value so that it compares with the tolerance band.
+    """
+    if not basis:
+        return direction.orient(cand) - direction.orient(ref)
+    ratio = statistics.median(cand_values) / statistics.median(ref_values)
+    return direction.orient(ratio * abs(ref)) - direction.orient(abs(ref))
+
+
 def _oriented(values: Sequence[float], direction: Direction) -> list[float]:
     return [direction.orient(v) for v in values]
 
@@ -255,16 +290,18 @@ class RankComparator:
         tolerance: Tolerance,
         family_size: int = 1,
     ) -> MetricComparison:
-        cand_values, ref_values = candidate.per_process, reference.per_process
         cand, ref = candidate.value, reference.value
         band = max(tolerance.band(ref), metric.floor)
+        cand_values, ref_values, basis = _test_values(candidate, reference)
         if len(cand_values) < 2 or len(ref_values) < 2:
-            return self._margin_rule(metric, candidate, reference, tolerance, band)
+            return self._margin_rule(
+                metric, candidate, reference, tolerance, band, (cand_values, ref_values, basis)
+            )
 
         direction = metric.direction
         x = _oriented(cand_values, direction)
         y = _oriented(ref_values, direction)
-        if all(v > 0 for v in (*cand_values, *ref_values)):
+        if ref != 0 and all(v > 0 for v in (*cand_values, *ref_values)):
             share = band / abs(ref)  # relative tolerance: scale each reference process
             worse_bound = [v + share * abs(v) for v in y]
             better_bound = [v - share * abs(v) for v in y] if share < 1 else None
@@ -278,7 +315,7 @@ class RankComparator:
             p_better = mann_whitney_greater([-v for v in x], [-v for v in better_bound])
 
         level = self.design.level(len(cand_values)) / max(1, family_size)
-        diff = direction.orient(cand) - direction.orient(ref)
+        diff = _estimated_difference(direction, cand, ref, cand_values, ref_values, basis)
         if p_worse <= level:
             relation = Relation.WORSE
         elif p_better <= level:
@@ -295,7 +332,8 @@ class RankComparator:
             reference=ref,
             relation=relation,
             tolerance=tolerance,
-            method=f"Mann-Whitney U, level {level:.2g}",
+            method=f"Mann-Whitney U{' on ' + basis + ' process medians' if basis else ''}, "
+            f"level {level:.2g}",
             p_value=p_worse if diff >= 0 else p_better,
             confidence=self.confidence,
             interval=ratio_interval(
@@ -313,14 +351,16 @@ class RankComparator:
         reference: Observation,
         tolerance: Tolerance,
         band: float,
+        values: tuple[Sequence[float], Sequence[float], str],
     ) -> MetricComparison:
         """One process on a side: a change counts only beyond the noise margin."""
         cand, ref = candidate.value, reference.value
-        diff = metric.direction.orient(cand) - metric.direction.orient(ref)
+        cand_values, ref_values, basis = values
+        diff = _estimated_difference(metric.direction, cand, ref, cand_values, ref_values, basis)
         if cand > 0 and ref > 0:
             share = band / ref
             low, high = (1 - share) / self.margin, (1 + share) * self.margin
-            ratio = cand / ref
+            ratio = statistics.median(cand_values) / statistics.median(ref_values)
             worse_ratio = ratio if metric.direction is Direction.LOWER else 1 / ratio
             surely_worse, surely_better = worse_ratio > high, worse_ratio < low
         else:
@@ -341,7 +381,8 @@ class RankComparator:
             reference=ref,
             relation=relation,
             tolerance=tolerance,
-            method=f"no test (single process): a change counts beyond {self.margin:g}x",
+            method=f"no test (single process{', ' + basis if basis else ''}): "
+            f"a change counts beyond {self.margin:g}x",
             processes=(candidate.processes, reference.processes),
         )
 

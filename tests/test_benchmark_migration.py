@@ -146,7 +146,8 @@ BENCHMARKS = """
 
 def test_saved_pytest_benchmark_runs_become_baselines(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_bench=BENCHMARKS)
-    result = pytester.runpytest(
+    # A subprocess: pytest-benchmark never closes its --benchmark-json file handle.
+    result = pytester.runpytest_subprocess(
         *RUN,
         "-p",
         "no:pareto",

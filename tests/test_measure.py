@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import gc
+import importlib
 from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 
 from pytest_pareto.errors import ConfigError
-from pytest_pareto.measure import MeasureOptions, measure
+from pytest_pareto.measure import MeasureOptions, calibration_run, measure
 from pytest_pareto.metrics import Metric
 from pytest_pareto.probes import (
     Availability,
@@ -110,6 +111,31 @@ def test_calibration_batches_fast_calls_into_longer_rounds() -> None:
     assert 3 <= result.rounds <= 100
     per_call = result.samples["wall_time"].summary
     assert 0 < per_call < 0.002  # one call is below the 2 ms target round length
+
+
+def test_times_carry_the_process_speed_and_other_metrics_do_not(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    speeds = iter([3e-4, 1e-4, 2e-4, 5e-4, 4e-4, 9e-4])
+    module = importlib.import_module("pytest_pareto.measure")  # the name is also a function
+    monkeypatch.setattr(module, "calibration_run", lambda: next(speeds))
+    probes: list[Probe] = [WallTimeProbe(), CpuTimeProbe(), RecordingProbe("count", Scope.TIMER)]
+    result = measure(counted, probes=probes, options=MeasureOptions(rounds=10, iterations=2))
+    # Loops before rounds 0, 1, 2, 4 and 8: five, and their median is the process's speed.
+    assert result.samples["wall_time"].scale == 3e-4
+    assert result.samples["cpu_time"].scale == 3e-4
+    assert result.samples["count"].scale is None
+    plain = measure(
+        counted,
+        probes=probes,
+        options=MeasureOptions(rounds=3, iterations=2, normalise_speed=False),
+    )
+    assert plain.samples["wall_time"].scale is None
+    assert next(speeds) == 9e-4  # the plain run timed no calibration loop
+
+
+def test_the_calibration_loop_takes_real_time() -> None:
+    assert 0 < calibration_run() < 1.0
 
 
 def test_setup_runs_before_every_round_with_fresh_arguments() -> None:

@@ -354,8 +354,8 @@ def test_ten_times_slower_fails_with_ratio_interval_and_processes(
     result.stdout.fnmatch_lines(
         [
             "*pareto: dominated*",
-            "*wall_time*worse*ratio *(95% CI *–*), p=0.014 (Mann-Whitney U, level 0.05), "
-            "4 vs 4 processes*",
+            "*wall_time*worse*ratio *(95% CI *–*), p=0.014 (Mann-Whitney U on speed-normalised "
+            "process medians, level 0.05), 4 vs 4 processes*",
         ]
     )
     ratio = float(result.stdout.str().split("ratio ")[1].split()[0])
@@ -470,11 +470,13 @@ def test_single_process_mode_needs_no_workers(pytester: pytest.Pytester) -> None
     result = run(pytester, "--pareto-processes", "1", "-v")
     result.assert_outcomes(passed=1)
     assert "replicated" not in result.stdout.str()
-    result.stdout.fnmatch_lines(["*no test (single process): a change counts beyond 3x*"])
+    result.stdout.fnmatch_lines(
+        ["*no test (single process, speed-normalised): a change counts beyond 3x*"]
+    )
     pytester.makepyfile(work=WORK.format(factor=10.0))
     result = run(pytester, "--pareto-processes", "1")
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*wall_time*worse*no test (single process)*1 vs 1 process*"])
+    result.stdout.fnmatch_lines(["*wall_time*worse*no test (single process*)*1 vs 1 process*"])
 
 
 def test_stale_baseline_is_warned_about(pytester: pytest.Pytester) -> None:

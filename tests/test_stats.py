@@ -10,6 +10,7 @@ import itertools
 import math
 import random
 import statistics
+from collections.abc import Callable
 
 import pytest
 
@@ -47,20 +48,21 @@ def sequential_trial(
     tolerance: float,
     interleaved: bool,
     design: SequentialDesign,
+    make: Callable[[random.Random, float], Sample] = process,
 ) -> tuple[Relation, int]:
     """Run the looks of ``design`` on one simulated pair; the final relation and processes.
 
     Stored: the reference has 20 processes recorded earlier. Interleaved: both sides grow.
     """
     comparator = RankComparator(design, resamples=0)
-    reference = [] if interleaved else [process(rng, 1.0) for _ in range(20)]
+    reference = [] if interleaved else [make(rng, 1.0) for _ in range(20)]
     candidate: list[Sample] = []
     look: int | None = design.looks[0]
     while look is not None:
         while len(candidate) < look:
             if interleaved:
-                reference.append(process(rng, 1.0))
-            candidate.append(process(rng, factor))
+                reference.append(make(rng, 1.0))
+            candidate.append(make(rng, factor))
         comparison = comparator(
             WALL,
             Observation(tuple(candidate)),
@@ -75,12 +77,20 @@ def sequential_trial(
 
 
 def rate(
-    relation: Relation, factor: float, *, tolerance: float, interleaved: bool, trials: int
+    relation: Relation,
+    factor: float,
+    *,
+    tolerance: float,
+    interleaved: bool,
+    trials: int,
+    make: Callable[[random.Random, float], Sample] = process,
 ) -> float:
     rng = random.Random(20240601)
     design = SequentialDesign(alpha=ALPHA)
     results = [
-        sequential_trial(rng, factor, tolerance=tolerance, interleaved=interleaved, design=design)
+        sequential_trial(
+            rng, factor, tolerance=tolerance, interleaved=interleaved, design=design, make=make
+        )
         for _ in range(trials)
     ]
     return sum(r is relation for r, _ in results) / trials
@@ -248,6 +258,85 @@ def test_big_changes_are_decided_at_the_first_look() -> None:
             rng, 2.0, tolerance=0.05, interleaved=False, design=design
         )
         assert (relation, processes) == (Relation.WORSE, 5)
+
+
+# -- speed normalisation ---------------------------------------------------------------
+
+
+def shared_host_process(rng: random.Random, scale: float, *, calibrated: bool = True) -> Sample:
+    """One process on a host that runs a whole process at one of two speeds, 1.6x apart.
+
+    The calibration loop slows down with the process (its own 2% noise aside), so the
+    ratio of the two cancels the speed; without it the rank test sees the 1.6x spread.
+    """
+    speed = rng.choice((1.0, 1.6)) * math.exp(rng.gauss(0.0, 0.03))
+    rounds = tuple(scale * 1e-3 * speed * math.exp(rng.gauss(0.0, 0.05)) for _ in range(10))
+    calibration = 2e-4 * speed * math.exp(rng.gauss(0.0, 0.02))
+    return Sample(rounds, calibration if calibrated else None)
+
+
+def raw_shared_host_process(rng: random.Random, scale: float) -> Sample:
+    return shared_host_process(rng, scale, calibrated=False)
+
+
+def test_normalised_identical_code_false_alarm_rate_is_below_alpha() -> None:
+    false_alarms = rate(
+        Relation.WORSE, 1.0, tolerance=0.05, interleaved=True, trials=200, make=shared_host_process
+    )
+    assert false_alarms <= ALPHA
+
+
+def test_normalisation_detects_what_process_speed_hides() -> None:
+    """A 1.2x slowdown on a two-speed host: found nearly always once each process's time is
+    taken relative to its calibration; the raw times miss it in many trials."""
+    normalised = rate(
+        Relation.WORSE, 1.2, tolerance=0.05, interleaved=True, trials=150, make=shared_host_process
+    )
+    raw = rate(
+        Relation.WORSE,
+        1.2,
+        tolerance=0.05,
+        interleaved=True,
+        trials=150,
+        make=raw_shared_host_process,
+    )
+    assert normalised >= 0.95
+    assert raw <= normalised - 0.2
+
+
+def test_a_whole_process_slowdown_is_not_a_regression() -> None:
+    """Every candidate process ran 1.6x slower and so did its calibration loop: equal."""
+    reference = Observation(tuple(Sample((1.0, 1.01), 1.0) for _ in range(8)))
+    candidate = Observation(tuple(Sample((1.6, 1.61), 1.6) for _ in range(8)))
+    c = RankComparator(resamples=0)(WALL, candidate, reference, Tolerance(rel=0.05), 1)
+    assert c.relation is Relation.EQUAL
+    assert "speed-normalised" in c.method
+
+
+def test_a_slower_call_at_the_same_process_speed_is_worse() -> None:
+    reference = Observation(tuple(Sample((1.0, 1.01), 1.0) for _ in range(8)))
+    candidate = Observation(tuple(Sample((1.6, 1.61), 1.0) for _ in range(8)))
+    c = RankComparator(resamples=0)(WALL, candidate, reference, Tolerance(rel=0.05), 1)
+    assert c.relation is Relation.WORSE
+    assert c.p_value is not None
+    assert c.p_value < 0.001
+
+
+def test_an_uncalibrated_side_compares_raw_times() -> None:
+    """Baselines written before calibration existed: raw times, as they were judged then."""
+    reference = Observation(tuple(Sample((1.0, 1.01)) for _ in range(8)))
+    candidate = Observation(tuple(Sample((1.6, 1.61), 1.6) for _ in range(8)))
+    c = RankComparator(resamples=0)(WALL, candidate, reference, Tolerance(rel=0.05), 1)
+    assert c.relation is Relation.WORSE
+    assert "speed-normalised" not in c.method
+
+
+def test_single_process_margin_uses_normalised_values() -> None:
+    reference = Observation((Sample((1.0,), 1.0),))
+    candidate = Observation((Sample((4.0,), 4.0),))
+    c = RankComparator()(WALL, candidate, reference, Tolerance(rel=0.05), 1)
+    assert c.relation is Relation.EQUAL
+    assert c.method.startswith("no test (single process, speed-normalised)")
 
 
 # -- the comparator --------------------------------------------------------------------

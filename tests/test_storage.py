@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import ACCURACY, WALL_TIME
 
-from pytest_pareto.errors import BaselineFileError
+from pytest_pareto.errors import BaselineFileError, ConfigError
 from pytest_pareto.machine import current_machine
 from pytest_pareto.model import HistoryEntry, Observation, Point, Sample, TestBaseline
 from pytest_pareto.storage import SCHEMA_VERSION, BaselineFile, Store, format_json
@@ -57,6 +57,35 @@ def test_round_trip_keeps_every_field(tmp_path: Path) -> None:
     assert point.value("wall_time") == pytest.approx(0.01175)
     assert point.machine == current_machine()
     assert loaded.history[0].verdict == "dominated"
+
+
+def test_calibration_is_stored_per_process_and_read_back(tmp_path: Path) -> None:
+    observation = Observation((Sample((0.010, 0.011), 2e-4), Sample((0.020,), 4e-4)))
+    data = observation.to_json()
+    assert data["calibration"] == [2e-4, 4e-4]
+    assert data["processes"] == [[0.010, 0.011], [0.020]]
+    back = Observation.from_json(data, "f.json")
+    assert back == observation
+    assert back.normalised_per_process == pytest.approx((52.5, 50.0))
+    # Files written before calibration existed read as uncalibrated.
+    del data["calibration"]
+    assert Observation.from_json(data, "f.json").normalised_per_process is None
+
+
+@pytest.mark.parametrize(
+    ("calibration", "message"),
+    [([2e-4], "one time per process"), ("x", "one time per process"), ([2e-4, -1], "> 0")],
+)
+def test_bad_calibration_is_refused(calibration: object, message: str) -> None:
+    data = {"value": 0.01, "processes": [[0.01], [0.02]], "calibration": calibration}
+    with pytest.raises(ConfigError, match=message):
+        Observation.from_json(data, "f.json")
+
+
+def test_worker_samples_keep_their_calibration() -> None:
+    sample = Sample((0.5, 0.6), 3e-4)
+    assert Sample.from_json(sample.to_json(), "w") == sample
+    assert Sample.from_json([0.5, 0.6], "w") == Sample((0.5, 0.6))
 
 
 def test_format_is_stable_sorted_and_ends_with_a_newline(tmp_path: Path) -> None:
