@@ -239,7 +239,11 @@ class Store:
             raise too_big
         try:
             with path.open("rb") as handle:
-                raw = handle.read(MAX_FILE_BYTES + 1)  # the file may grow after stat()
+                # read(n) allocates n bytes up front: ask for the size stat() gave, and
+                # only if the file grew since, for the rest up to the limit.
+                raw = handle.read(size + 1)
+                if len(raw) > size:
+                    raw += handle.read(MAX_FILE_BYTES + 1 - len(raw))
             text = raw.decode("utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
             raise BaselineFileError(path, f"cannot be read ({exc})") from None

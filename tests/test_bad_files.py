@@ -290,3 +290,39 @@ def test_byte_order_mark_is_accepted(tmp_path: Path) -> None:
     baseline = Store(tmp_path).load("test_mod.py::test_measured_a")
     assert baseline is not None
     assert baseline.points[0].values() == {"loss": 1.0, "wall_time": 0.5}
+
+
+def _grow_after_stat(monkeypatch: pytest.MonkeyPatch, path: Path, grown: bytes) -> None:
+    """Replace the file's bytes between the size check and the read, as a writer might."""
+    real_open = Path.open
+
+    def open_grown(self: Path, *args: Any, **kwargs: Any) -> Any:
+        if self == path and args[:1] == ("rb",):
+            monkeypatch.setattr(Path, "open", real_open)
+            path.write_bytes(grown)
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", open_grown)
+
+
+def test_a_file_that_grows_while_it_is_read_is_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "test_m.py.json"
+    path.write_text(json.dumps(VALID))
+    data = copy.deepcopy(VALID)
+    data["tests"]["test_added"] = copy.deepcopy(VALID["tests"]["test_measured_a"])
+    _grow_after_stat(monkeypatch, path, json.dumps(data, indent=4).encode())
+    assert Store(tmp_path).load("test_m.py::test_added") is not None
+
+
+def test_a_file_that_grows_past_the_limit_while_it_is_read_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "test_m.py.json"
+    good = json.dumps(VALID).encode()
+    path.write_bytes(good)
+    monkeypatch.setattr("pytest_pareto.storage.MAX_FILE_BYTES", len(good) + 10)
+    _grow_after_stat(monkeypatch, path, good + b" " * 100)
+    with pytest.raises(BaselineFileError, match="byte limit"):
+        Store(tmp_path).load("test_m.py::test_measured_a")

@@ -134,6 +134,26 @@ def test_times_carry_the_process_speed_and_other_metrics_do_not(
     assert next(speeds) == 9e-4  # the plain run timed no calibration loop
 
 
+def cyclic_garbage(count: int) -> None:
+    """Self-referencing lists: only the cycle collector frees them, at a point in the call
+    set by its allocation counter."""
+    for _ in range(count):
+        garbage: list[object] = []
+        garbage.append(garbage)
+
+
+@pytest.mark.parametrize("garbage_before", [0, 250, 500])
+def test_allocation_peak_does_not_depend_on_what_ran_before(garbage_before: int) -> None:
+    # Less garbage than the collector's threshold (700): whether a collection falls inside
+    # the call depends on where its counter stood when the call began.
+    options = MeasureOptions(rounds=1, iterations=1, warmup=0, disable_gc=False)
+    gc.collect()
+    first = measure(cyclic_garbage, (500,), probes=[PyAllocProbe()], options=options)
+    cyclic_garbage(garbage_before)  # moves the collector's counter
+    again = measure(cyclic_garbage, (500,), probes=[PyAllocProbe()], options=options)
+    assert again.samples["py_alloc_peak"].rounds == first.samples["py_alloc_peak"].rounds
+
+
 def test_the_calibration_loop_takes_real_time() -> None:
     assert 0 < calibration_run() < 1.0
 
