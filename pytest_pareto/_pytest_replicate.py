@@ -30,6 +30,7 @@ from typing import Any
 import pytest
 from filelock import Timeout
 
+from pytest_pareto._pytest_progress import progress
 from pytest_pareto.dominance import Comparator, compare_values
 from pytest_pareto.errors import BaselineFileError, ConfigError, MeasurementError
 from pytest_pareto.frontier import comparable_points
@@ -180,7 +181,6 @@ class Controller:
     workdir: Path | None = None
     batches: int = 0
     workers_started: int = 0
-    last_progress: str = ""
     seconds: float = 0.0
     tests: int = 0
     # worker mode: what this worker measured
@@ -277,7 +277,7 @@ class Controller:
         started = time.perf_counter()
         if self.against and self.worktree is None:
             self.worktree = add_worktree(self.config.rootpath, self.against)
-        self.progress(
+        self.announce(
             f"measuring {len(noisy)} test{'s' if len(noisy) != 1 else ''} in worker processes"
             + (f", baseline from {self.against}" if self.against else "")
         )
@@ -306,15 +306,16 @@ class Controller:
                 needs_more_processes(c, design) for pc in verdict.against for c in pc.comparisons
             )
 
-        state = replicate(
-            [item.nodeid for item in noisy],
-            {item.nodeid: self.design(item) for item in noisy},
-            run_batch,
-            needs_more,
-            against=self.against is not None,
-            reference_only=[item.nodeid for item in reference_only],
-            progress=self.progress,
-        )
+        with progress(self.config, "pareto replication") as sink:
+            state = replicate(
+                [item.nodeid for item in noisy],
+                {item.nodeid: self.design(item) for item in noisy},
+                run_batch,
+                needs_more,
+                against=self.against is not None,
+                reference_only=[item.nodeid for item in reference_only],
+                progress=sink,
+            )
         for test_id in by_id:
             self.results[test_id] = state
         self.batches += state.batches
@@ -412,16 +413,13 @@ class Controller:
 
     # -- reporting ---------------------------------------------------------------------
 
-    def progress(self, message: str) -> None:
-        """A line when the work ahead changes (every process with -v); nothing with -q."""
+    def announce(self, message: str) -> None:
+        """One line on the terminal, unless -q or on an xdist worker."""
         reporter = self.config.pluginmanager.get_plugin("terminalreporter")
-        verbosity = self.config.get_verbosity()
-        if reporter is None or verbosity < 0 or hasattr(self.config, "workerinput"):
+        if reporter is None or self.config.get_verbosity() < 0:
             return
-        shape = message.split(":", 1)[-1]
-        if verbosity > 0 or shape != self.last_progress:
+        if not hasattr(self.config, "workerinput"):
             reporter.write_line(f"pareto: {message}")
-        self.last_progress = shape
 
     def close(self) -> None:
         if self.worktree is not None:

@@ -26,6 +26,7 @@ from typing import Any
 from pytest_pareto.errors import MeasurementError
 from pytest_pareto.metrics import Metric
 from pytest_pareto.model import Observation, Sample
+from pytest_pareto.progress import ProgressSink
 from pytest_pareto.stats import SequentialDesign
 
 __all__ = [
@@ -269,8 +270,6 @@ class Replication:
 Decide = Callable[[str, Replication], bool]
 """Whether a test needs more processes after a look (called with the runs so far)."""
 
-Progress = Callable[[str], None]
-
 
 def replicate(
     tests: Sequence[str],
@@ -280,7 +279,7 @@ def replicate(
     *,
     against: bool = False,
     reference_only: Sequence[str] = (),
-    progress: Progress | None = None,
+    progress: ProgressSink | None = None,
 ) -> Replication:
     """Measure ``tests`` in worker batches until each is decided or has its last look.
 
@@ -337,10 +336,11 @@ def replicate(
         while batch := undecided():
             step += 1
             if progress is not None:
-                done = min(state.processes(Side.CANDIDATE, t) for t in batch)
-                progress(
-                    f"process {done + 1}: up to {max(target[t] for t in batch)} processes for "
-                    f"{len(batch)} undecided test{'s' if len(batch) != 1 else ''}"
+                progress.update(
+                    min(state.processes(Side.CANDIDATE, t) for t in batch),
+                    max(target[t] for t in batch),
+                    remaining=len(batch),
+                    message=f"batch {step}",
                 )
             if not against:
                 run(Side.CANDIDATE, batch, True)

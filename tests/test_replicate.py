@@ -87,6 +87,34 @@ def test_only_undecided_tests_go_on_to_the_next_looks() -> None:
     assert len(state.observations(Side.CANDIDATE, "slow", noisy=True)["wall_time"].samples) == 20
 
 
+class RecordingSink:
+    def __init__(self) -> None:
+        self.updates: list[tuple[int, int, int | None, str]] = []
+
+    def update(
+        self, done: int, total: int, *, remaining: int | None = None, message: str = ""
+    ) -> None:
+        self.updates.append((done, total, remaining, message))
+
+    def finish(self, message: str = "") -> None:
+        raise AssertionError("replicate() leaves finishing to its caller")
+
+
+def test_progress_counts_processes_towards_the_look_and_tests_remaining() -> None:
+    sink = RecordingSink()
+    replicate(
+        ["fast", "slow"],
+        dict.fromkeys(("fast", "slow"), DESIGN),
+        ScriptedWorkers(),
+        lambda test_id, state: test_id == "slow",
+        progress=sink,
+    )
+    assert sink.updates[:2] == [(0, 5, 2, "batch 1"), (1, 5, 2, "batch 2")]
+    assert sink.updates[5] == (5, 10, 1, "batch 6")  # "fast" was decided at the first look
+    assert sink.updates[-1] == (19, 20, 1, "batch 20")
+    assert len(sink.updates) == 20
+
+
 def test_a_test_that_measured_nothing_noisy_needs_one_process() -> None:
     def recorded_only(side: Side, ids: Sequence[str], noisy_only: bool) -> dict[str, TestRun]:
         metrics = {"accuracy": ACCURACY}
@@ -336,11 +364,13 @@ def test_ten_times_slower_fails_with_ratio_interval_and_processes(
     fail the identical run; a 10x slowdown is far beyond it.
     """
     project(pytester)
-    result = run(pytester, "--pareto-update", "--pareto-processes", "4")
+    result = run(pytester, "--pareto-update", "--pareto-processes", "4", "-v")
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(
         [
             "pareto: measuring 1 test in worker processes",
+            "pareto replication: 0/4 processes measured, 1 test remaining (batch 1)",
+            "pareto replication: 3/4 processes measured, 1 test remaining (batch 4)",
             "replicated 1 test in 4 worker processes*",
         ]
     )
@@ -365,6 +395,7 @@ def test_ten_times_slower_fails_with_ratio_interval_and_processes(
     result = run(pytester, "--pareto-processes", "4", "-q")
     result.assert_outcomes(passed=1)
     assert "pareto: measuring" not in result.stdout.str()  # -q: no progress lines
+    assert "pareto replication" not in result.stdout.str()
 
 
 @pytest.mark.slow
