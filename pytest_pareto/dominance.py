@@ -23,6 +23,7 @@ __all__ = [
     "dominance_from",
     "epsilon_indicator",
     "pareto_front",
+    "relation_from",
     "strictly_dominates",
 ]
 
@@ -128,6 +129,20 @@ class Comparator(Protocol):
     ) -> MetricComparison: ...
 
 
+def relation_from(surely_worse: bool, surely_better: bool, diff: float, band: float) -> Relation:
+    """A metric's relation: a sure change first (significant, or beyond doubt), else the
+    oriented estimate ``diff`` (candidate minus reference) against the tolerance ``band``."""
+    if surely_worse:
+        return Relation.WORSE
+    if surely_better:
+        return Relation.BETTER
+    if diff > band:
+        return Relation.UNSURE_WORSE
+    if diff < -band:
+        return Relation.UNSURE_BETTER
+    return Relation.EQUAL
+
+
 def compare_values(
     metric: Metric,
     candidate: Observation,
@@ -143,12 +158,8 @@ def compare_values(
         # A censored value is a bound the true value lies beyond (on the worse side): beyond
         # the band it is surely worse, otherwise the truth is unknown and may be worse.
         relation = Relation.WORSE if diff > band else Relation.UNSURE_WORSE
-    elif diff > band:
-        relation = Relation.WORSE
-    elif diff < -band:
-        relation = Relation.BETTER
     else:
-        relation = Relation.EQUAL
+        relation = relation_from(diff > band, diff < -band, diff, band)
     return MetricComparison(
         metric=metric,
         candidate=cand,

@@ -15,7 +15,7 @@ from typing import Any
 
 from pytest_pareto.dominance import Relation
 from pytest_pareto.frontier import comparable_points, merge_metrics
-from pytest_pareto.judging import JudgePolicy, Outcome, Verdict, judge
+from pytest_pareto.judging import BY_SEVERITY, JudgePolicy, Outcome, Verdict, judge
 from pytest_pareto.machine import Matching
 from pytest_pareto.model import TestBaseline
 from pytest_pareto.report import format_change
@@ -26,15 +26,6 @@ __all__ = ["REMOVED", "TestComparison", "compare_snapshots", "status_counts"]
 REMOVED = "removed"
 """Status of a test that side A has and side B does not."""
 
-_SEVERITY = (
-    Outcome.DOMINATED,
-    Outcome.INCONCLUSIVE,
-    Outcome.IMPROVED,
-    Outcome.TRADE_OFF,
-    Outcome.PASS,
-    Outcome.NEW,
-    Outcome.SKIPPED,
-)
 
 _BETTER_SIDE = {
     Outcome.DOMINATED.value: "A",
@@ -130,7 +121,7 @@ def _compare_test(
         references, reason = comparable_points(a, point.machine, matching)
         verdicts.append(judge(test_id, point, references, metrics, policy, skipped_reason=reason))
     outcomes = {v.outcome for v in verdicts}
-    status = next((o for o in _SEVERITY if o in outcomes), Outcome.NEW)
+    status = next((o for o in BY_SEVERITY if o in outcomes), Outcome.NEW)
     uncovered = 0
     if a is not None and a.points and b.points:
         uncovered = len(a.points) - _covered(a, b, policy, matching)
@@ -173,5 +164,5 @@ def status_counts(comparisons: list[TestComparison]) -> Mapping[str, int]:
     counts: dict[str, int] = {}
     for comparison in comparisons:
         counts[comparison.status] = counts.get(comparison.status, 0) + 1
-    order = [o.value for o in _SEVERITY] + [REMOVED]
+    order = [o.value for o in BY_SEVERITY] + [REMOVED]
     return {status: counts[status] for status in order if status in counts}

@@ -20,7 +20,7 @@ from pytest_pareto.errors import ConfigError
 from pytest_pareto.metrics import Metric, Tolerance, Variability
 from pytest_pareto.model import Point
 
-__all__ = ["JudgePolicy", "Outcome", "PointComparison", "Verdict", "judge"]
+__all__ = ["BY_SEVERITY", "JudgePolicy", "Outcome", "PointComparison", "Verdict", "judge"]
 
 
 class Outcome(enum.Enum):
@@ -45,6 +45,17 @@ class Outcome(enum.Enum):
     def symbol(self) -> str:
         return _SYMBOLS[self]
 
+
+BY_SEVERITY = (
+    Outcome.DOMINATED,
+    Outcome.INCONCLUSIVE,
+    Outcome.IMPROVED,
+    Outcome.TRADE_OFF,
+    Outcome.PASS,
+    Outcome.NEW,
+    Outcome.SKIPPED,
+)
+"""Outcomes from the most to the least pressing: the order of summaries and counts."""
 
 _SYMBOLS = {
     Outcome.NEW: "+",

@@ -10,11 +10,11 @@ from pytest_pareto.dominance import MetricComparison, Relation
 from pytest_pareto.frontier import FrontierChange
 from pytest_pareto.indicators import verdict_indicators
 from pytest_pareto.judging import Outcome, PointComparison, Verdict
-from pytest_pareto.metrics import Metric
 
 __all__ = [
     "format_change",
     "format_value",
+    "metric_rows",
     "render_table",
     "unit_scale",
     "verdict_message",
@@ -186,31 +186,36 @@ def verdict_message(verdict: Verdict, *, update_hint: bool = True) -> str:
     return "\n".join(lines)
 
 
+def metric_rows(verdict: Verdict) -> list[list[str]]:
+    """(metric, new, frontier, change) per metric of the decisive comparison, or per metric
+    of the candidate when nothing was compared; a censored value reads ``≥ value``."""
+    if verdict.decisive is None:
+        rows = []
+        for name in sorted(verdict.candidate.metric_names):
+            metric = verdict.metrics[name]
+            value = format_value(verdict.candidate.value(name), metric.unit)
+            if verdict.candidate.observations[name].censored:
+                value = f"≥ {value}"
+            rows.append([metric.label(), value, "", ""])
+        return rows
+    return [
+        [
+            c.metric.label(),
+            format_value(c.candidate, c.metric.unit),
+            format_value(c.reference, c.metric.unit),
+            format_change(c.change),
+        ]
+        for c in verdict.decisive.comparisons
+    ]
+
+
 def summary_rows(verdicts: Sequence[Verdict]) -> list[list[str]]:
     """One row per (test, metric) of the decisive comparison; the test's name only once."""
     rows: list[list[str]] = []
     for verdict in verdicts:
         label = [verdict.test_id, verdict.outcome.value]
-        if verdict.decisive is None:
-            metrics: list[Metric] = [
-                verdict.metrics[n] for n in sorted(verdict.candidate.metric_names)
-            ]
-            for i, metric in enumerate(metrics):
-                value = format_value(verdict.candidate.value(metric.name), metric.unit)
-                if verdict.candidate.observations[metric.name].censored:
-                    value = f"≥ {value}"
-                rows.append([*(label if i == 0 else ["", ""]), metric.label(), value, "", ""])
-            continue
-        for i, c in enumerate(verdict.decisive.comparisons):
-            rows.append(
-                [
-                    *(label if i == 0 else ["", ""]),
-                    c.metric.label(),
-                    format_value(c.candidate, c.metric.unit),
-                    format_value(c.reference, c.metric.unit),
-                    format_change(c.change),
-                ]
-            )
+        for i, row in enumerate(metric_rows(verdict)):
+            rows.append([*(label if i == 0 else ["", ""]), *row])
     return rows
 
 

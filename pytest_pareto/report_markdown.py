@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from pytest_pareto.judging import Outcome, Verdict
-from pytest_pareto.report import format_change, format_value, verdict_message
+from pytest_pareto.report import metric_rows, verdict_message
 from pytest_pareto.run_report import RunReport
 
 __all__ = ["OUTCOME_BADGES", "markdown_table", "render_markdown", "verdict_table_rows"]
@@ -41,24 +41,7 @@ def verdict_table_rows(
     test = f"`{verdict.test_id}`" if code else verdict.test_id
     head = [badges[verdict.outcome], test, verdict.outcome.value]
     blank = ["", "", ""]
-    rows: list[list[str]] = []
-    if verdict.decisive is None:
-        for i, name in enumerate(sorted(verdict.candidate.metric_names)):
-            metric = verdict.metrics[name]
-            value = format_value(verdict.candidate.value(name), metric.unit)
-            rows.append([*(head if i == 0 else blank), metric.label(), value, "", ""])
-        return rows
-    for i, c in enumerate(verdict.decisive.comparisons):
-        rows.append(
-            [
-                *(head if i == 0 else blank),
-                c.metric.label(),
-                format_value(c.candidate, c.metric.unit),
-                format_value(c.reference, c.metric.unit),
-                format_change(c.change),
-            ]
-        )
-    return rows
+    return [[*(head if i == 0 else blank), *row] for i, row in enumerate(metric_rows(verdict))]
 
 
 _HEADERS = ("", "test", "verdict", "metric", "new", "frontier", "change")

@@ -17,7 +17,7 @@ from typing import Any
 from pytest_pareto._version import __version__
 from pytest_pareto.errors import ConfigError
 from pytest_pareto.frontier import FrontierChange
-from pytest_pareto.judging import Outcome, Verdict
+from pytest_pareto.judging import BY_SEVERITY, Verdict
 from pytest_pareto.machine import Machine
 from pytest_pareto.model import Point, utc_now
 from pytest_pareto.storage import format_json
@@ -39,16 +39,6 @@ REPORT_FORMAT = "pytest-pareto report"
 REPORT_SCHEMA_VERSION = 1
 REPORT_SUFFIXES = (".json", ".md", ".html")
 STEP_SUMMARY_VARIABLE = "GITHUB_STEP_SUMMARY"
-
-_OUTCOME_ORDER = [
-    Outcome.DOMINATED,
-    Outcome.INCONCLUSIVE,
-    Outcome.IMPROVED,
-    Outcome.TRADE_OFF,
-    Outcome.PASS,
-    Outcome.NEW,
-    Outcome.SKIPPED,
-]
 
 
 def change_to_json(change: FrontierChange) -> dict[str, Any]:
@@ -104,7 +94,7 @@ class RunReport:
 
     def counts(self) -> dict[str, int]:
         """Verdicts per outcome, worst first, outcomes with none left out."""
-        counts = {o.value: sum(v.outcome is o for v in self.verdicts) for o in _OUTCOME_ORDER}
+        counts = {o.value: sum(v.outcome is o for v in self.verdicts) for o in BY_SEVERITY}
         return {name: n for name, n in counts.items() if n}
 
     def headline(self) -> str:
@@ -117,7 +107,7 @@ class RunReport:
         """Failing tests first, then by outcome severity, then by test id."""
         return sorted(
             self.verdicts,
-            key=lambda v: (not self.fails(v), _OUTCOME_ORDER.index(v.outcome), v.test_id),
+            key=lambda v: (not self.fails(v), BY_SEVERITY.index(v.outcome), v.test_id),
         )
 
     def to_json(self) -> dict[str, Any]:

@@ -30,7 +30,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pytest_pareto.dominance import MetricComparison, Relation
+from pytest_pareto.dominance import MetricComparison, Relation, relation_from
 from pytest_pareto.errors import ConfigError
 from pytest_pareto.metrics import Direction, Metric, Tolerance
 from pytest_pareto.model import Observation
@@ -316,16 +316,7 @@ class RankComparator:
 
         level = self.design.level(len(cand_values)) / max(1, family_size)
         diff = _estimated_difference(direction, cand, ref, cand_values, ref_values, basis)
-        if p_worse <= level:
-            relation = Relation.WORSE
-        elif p_better <= level:
-            relation = Relation.BETTER
-        elif diff > band:
-            relation = Relation.UNSURE_WORSE
-        elif diff < -band:
-            relation = Relation.UNSURE_BETTER
-        else:
-            relation = Relation.EQUAL
+        relation = relation_from(p_worse <= level, p_better <= level, diff, band)
         return MetricComparison(
             metric=metric,
             candidate=cand,
@@ -365,16 +356,7 @@ class RankComparator:
             surely_worse, surely_better = worse_ratio > high, worse_ratio < low
         else:
             surely_worse, surely_better = diff > band * self.margin, diff < -band * self.margin
-        if surely_worse:
-            relation = Relation.WORSE
-        elif surely_better and not candidate.censored:
-            relation = Relation.BETTER
-        elif diff > band:
-            relation = Relation.UNSURE_WORSE
-        elif diff < -band:
-            relation = Relation.UNSURE_BETTER
-        else:
-            relation = Relation.EQUAL
+        relation = relation_from(surely_worse, surely_better and not candidate.censored, diff, band)
         return MetricComparison(
             metric=metric,
             candidate=cand,

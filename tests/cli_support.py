@@ -13,8 +13,9 @@ from pytest_pareto.frontier import accept, departures
 from pytest_pareto.judging import judge
 from pytest_pareto.machine import Machine
 from pytest_pareto.metrics import Direction, Metric, Variability
-from pytest_pareto.model import HistoryEntry, Observation, Point, Sample, TestBaseline
+from pytest_pareto.model import HistoryEntry, Point, TestBaseline
 from pytest_pareto.storage import Store
+from tests.conftest import make_point
 
 MACHINE_A = Machine("Test CPU A", 8, 32, os="Linux", python="3.11")
 MACHINE_B = Machine("Test CPU B", 64, 256, gpus=("Test GPU",), os="Linux", python="3.11")
@@ -33,13 +34,7 @@ def point(
     machine: Machine | None = MACHINE_A,
 ) -> Point:
     """A point; a sequence of values gives one process per value."""
-    observations = {}
-    for name, value in values.items():
-        if isinstance(value, int | float):
-            observations[name] = Observation.single(float(value))
-        else:
-            observations[name] = Observation(tuple(Sample((float(v),)) for v in value))
-    return Point(observations, recorded_at=at, commit=commit, machine=machine)
+    return make_point(values, recorded_at=at, commit=commit, machine=machine)
 
 
 def put(

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 
 import pytest
 
+from pytest_pareto.machine import Machine
 from pytest_pareto.metrics import BUILTIN_METRICS, Direction, Metric, Variability
 from pytest_pareto.model import Observation, Point, Sample
 
@@ -20,6 +21,7 @@ def make_point(
     *,
     recorded_at: str = "2026-01-01T00:00:00Z",
     commit: str | None = None,
+    machine: Machine | None = None,
 ) -> Point:
     """A point from metric values; a sequence gives one process per value."""
     observations = {}
@@ -28,7 +30,7 @@ def make_point(
             observations[name] = Observation.single(float(value))
         else:
             observations[name] = Observation(tuple(Sample((float(v),)) for v in value))
-    return Point(observations, recorded_at=recorded_at, commit=commit)
+    return Point(observations, recorded_at=recorded_at, commit=commit, machine=machine)
 
 
 @pytest.fixture(autouse=True)

@@ -7,27 +7,7 @@ from pathlib import Path
 
 import pytest
 
-WORK = """\
-FACTOR = {factor}
-
-
-def work():
-    total = 0
-    for i in range(int(3000 * FACTOR)):
-        total += i * i % 7
-    return total
-"""
-
-MEASURED = """\
-import pytest
-
-import work
-
-
-@pytest.mark.pareto(metrics=["wall_time"], tolerance={"wall_time": "100%"})
-def test_work(pareto):
-    pareto(work.work)
-"""
+from tests.worker_project import MEASURED, WORK
 
 
 def git(folder: Path, *args: str) -> str:

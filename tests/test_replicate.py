@@ -30,6 +30,7 @@ from pytest_pareto.replicate import (
 )
 from pytest_pareto.stats import SequentialDesign
 from tests.conftest import make_point
+from tests.worker_project import MEASURED, WORK
 
 WALL = BUILTIN_METRICS["wall_time"]
 ACCURACY = Metric("accuracy", "", BUILTIN_METRICS["wall_time"].direction)
@@ -319,28 +320,6 @@ def test_deterministic_baselines_do_not_go_stale() -> None:
 
 
 # -- the plugin, end to end ------------------------------------------------------------
-
-WORK = """\
-FACTOR = {factor}
-
-
-def work():
-    total = 0
-    for i in range(int(3000 * FACTOR)):
-        total += i * i % 7
-    return total
-"""
-
-MEASURED = """\
-import pytest
-
-import work
-
-
-@pytest.mark.pareto(metrics=["wall_time"], tolerance={"wall_time": "100%"})
-def test_work(pareto):
-    pareto(work.work)
-"""
 
 
 def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:

@@ -19,6 +19,7 @@ __all__ = [
     "EXIT_REGRESSION",
     "EXIT_USAGE",
     "Command",
+    "add_prefix_argument",
     "add_store_argument",
     "find_test",
     "open_store",
@@ -54,6 +55,17 @@ class Command:
 
 
 DEFAULT_STORE = "baselines"
+
+
+def add_prefix_argument(parser: argparse.ArgumentParser, verb: str) -> None:
+    """The optional TEST-ID-PREFIX that narrows a command to some tests."""
+    parser.add_argument(
+        "prefix",
+        nargs="?",
+        default="",
+        metavar="TEST-ID-PREFIX",
+        help=f"{verb} only tests whose id starts with this (default: all)",
+    )
 
 
 def add_store_argument(parser: argparse.ArgumentParser) -> None:

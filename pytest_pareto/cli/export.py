@@ -11,6 +11,7 @@ from pytest_pareto.cli._common import (
     EXIT_OK,
     EXIT_USAGE,
     Command,
+    add_prefix_argument,
     add_store_argument,
     open_store,
     stored_tests,
@@ -22,13 +23,7 @@ __all__ = ["COMMAND"]
 
 
 def _add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "prefix",
-        nargs="?",
-        default="",
-        metavar="TEST-ID-PREFIX",
-        help="export only tests whose id starts with this (default: all)",
-    )
+    add_prefix_argument(parser, "export")
     parser.add_argument(
         "--format", choices=EXPORT_FORMATS, required=True, help="csv, json or markdown"
     )

@@ -10,6 +10,7 @@ from pytest_pareto.cli._common import (
     EXIT_OK,
     EXIT_USAGE,
     Command,
+    add_prefix_argument,
     add_store_argument,
     open_store,
     stored_tests,
@@ -21,13 +22,7 @@ __all__ = ["COMMAND"]
 
 
 def _add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "prefix",
-        nargs="?",
-        default="",
-        metavar="TEST-ID-PREFIX",
-        help="show only tests whose id starts with this (default: all)",
-    )
+    add_prefix_argument(parser, "show")
     add_store_argument(parser)
 
 
