@@ -62,12 +62,20 @@ class MetricComparison:
     """Confidence interval of ``candidate / reference``."""
     processes: tuple[int, int] | None = None
     """Processes measured for (candidate, reference)."""
+    normalised_ratio: float | None = None
+    """When the test compared speed-normalised values: the ratio of their medians, which
+    ``interval`` brackets (``ratio`` stays that of the raw values)."""
 
     @property
     def ratio(self) -> float | None:
         if self.reference == 0:
             return None
         return self.candidate / self.reference
+
+    @property
+    def tested_ratio(self) -> float | None:
+        """The ratio the decision rests on: speed-normalised when the test used that."""
+        return self.normalised_ratio if self.normalised_ratio is not None else self.ratio
 
     @property
     def change(self) -> float | None:
@@ -92,6 +100,7 @@ class MetricComparison:
             "confidence": self.confidence,
             "interval": list(self.interval) if self.interval is not None else None,
             "processes": list(self.processes) if self.processes is not None else None,
+            "normalised_ratio": self.normalised_ratio,
         }
 
     @classmethod
@@ -109,6 +118,7 @@ class MetricComparison:
             confidence=data.get("confidence"),
             interval=(float(interval[0]), float(interval[1])) if interval else None,
             processes=(int(processes[0]), int(processes[1])) if processes else None,
+            normalised_ratio=data.get("normalised_ratio"),
         )
 
 

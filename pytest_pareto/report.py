@@ -77,8 +77,8 @@ def _how_sure(comparison: MetricComparison) -> str:
             return f"{how}, {procs[0]} vs {procs[1]} process(es)"
         return "exact"
     parts = []
-    if comparison.ratio is not None:
-        ratio = f"ratio {comparison.ratio:.3g}"
+    if comparison.tested_ratio is not None:
+        ratio = f"ratio {comparison.tested_ratio:.3g}"
         if comparison.interval is not None:
             low, high = comparison.interval
             level = f"{comparison.confidence * 100:.0f}% " if comparison.confidence else ""

@@ -249,6 +249,10 @@ def _test_values(
     return candidate.per_process, reference.per_process, ""
 
 
+def _median_ratio(cand_values: Sequence[float], ref_values: Sequence[float]) -> float:
+    return statistics.median(cand_values) / statistics.median(ref_values)
+
+
 def _estimated_difference(
     direction: Direction,
     cand: float,
@@ -264,7 +268,7 @@ def _estimated_difference(
     """
     if not basis:
         return direction.orient(cand) - direction.orient(ref)
-    ratio = statistics.median(cand_values) / statistics.median(ref_values)
+    ratio = _median_ratio(cand_values, ref_values)
     return direction.orient(ratio * abs(ref)) - direction.orient(abs(ref))
 
 
@@ -333,6 +337,7 @@ class RankComparator:
             if self.resamples
             else None,
             processes=(len(cand_values), len(ref_values)),
+            normalised_ratio=_median_ratio(cand_values, ref_values) if basis else None,
         )
 
     def _margin_rule(
@@ -351,7 +356,7 @@ class RankComparator:
         if cand > 0 and ref > 0:
             share = band / ref
             low, high = (1 - share) / self.margin, (1 + share) * self.margin
-            ratio = statistics.median(cand_values) / statistics.median(ref_values)
+            ratio = _median_ratio(cand_values, ref_values)
             worse_ratio = ratio if metric.direction is Direction.LOWER else 1 / ratio
             surely_worse, surely_better = worse_ratio > high, worse_ratio < low
         else:
@@ -366,6 +371,7 @@ class RankComparator:
             method=f"no test (single process{', ' + basis if basis else ''}): "
             f"a change counts beyond {self.margin:g}x",
             processes=(candidate.processes, reference.processes),
+            normalised_ratio=_median_ratio(cand_values, ref_values) if basis else None,
         )
 
 

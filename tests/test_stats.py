@@ -16,8 +16,10 @@ import pytest
 
 from pytest_pareto.dominance import Relation
 from pytest_pareto.errors import ConfigError
+from pytest_pareto.judging import JudgePolicy, judge
 from pytest_pareto.metrics import BUILTIN_METRICS, Direction, Metric, Tolerance, Variability
-from pytest_pareto.model import Observation, Sample
+from pytest_pareto.model import Observation, Point, Sample
+from pytest_pareto.report import verdict_message
 from pytest_pareto.stats import (
     RankComparator,
     SequentialDesign,
@@ -311,6 +313,29 @@ def test_a_whole_process_slowdown_is_not_a_regression() -> None:
     c = RankComparator(resamples=0)(WALL, candidate, reference, Tolerance(rel=0.05), 1)
     assert c.relation is Relation.EQUAL
     assert "speed-normalised" in c.method
+    assert c.change == pytest.approx(0.6, abs=0.01)  # the raw times, as a user would see them
+    assert c.tested_ratio == pytest.approx(1.0, abs=0.01)
+
+
+def test_the_reported_ratio_is_the_one_its_interval_brackets() -> None:
+    """Raw times 2x apart, half of it a slower process: the message pairs the normalised
+    ratio (about 1.25) with its interval, not the raw 2x."""
+    reference = Observation(tuple(Sample((1.0, 1.01), 1.0) for _ in range(8)))
+    candidate = Observation(tuple(Sample((2.0 + i / 100,), 1.6) for i in range(8)))
+    c = RankComparator(resamples=200)(WALL, candidate, reference, Tolerance(rel=0.05), 1)
+    assert c.relation is Relation.WORSE
+    assert c.interval is not None
+    assert c.interval[0] <= c.tested_ratio <= c.interval[1] < 1.5
+    line = verdict_message(
+        judge(
+            "t",
+            Point({"wall_time": candidate}),
+            [Point({"wall_time": reference})],
+            {"wall_time": WALL},
+            JudgePolicy(comparators={Variability.NOISY: RankComparator(resamples=200)}),
+        )
+    )
+    assert f"ratio {c.tested_ratio:.3g} (95% CI" in line
 
 
 def test_a_slower_call_at_the_same_process_speed_is_worse() -> None:
