@@ -384,3 +384,30 @@ def test_store_files_are_written_only_for_measured_tests(project: pytest.Pyteste
     assert sorted(p.name for p in Path(project.path, "baselines").iterdir()) == [
         "test_model.py.json"
     ]
+
+
+TIMED = """
+import pytest
+
+
+@pytest.mark.pareto(metrics=["wall_time"])
+def test_timed(pareto):
+    pareto(sum, range(1000))
+"""
+
+
+@pytest.mark.parametrize(
+    ("ini", "calibrated"), [("", True), ("pareto_normalise_speed = false", False)]
+)
+def test_speed_normalisation_is_stored_unless_switched_off(
+    pytester: pytest.Pytester, ini: str, calibrated: bool
+) -> None:
+    pytester.makeini(f"[pytest]\n{ini}\n")
+    pytester.makepyfile(test_timed=TIMED)
+    pytester.runpytest("--pareto-update").assert_outcomes(passed=1)
+    stored = json.loads((pytester.path / "baselines" / "test_timed.py.json").read_text())
+    wall = stored["tests"]["test_timed"]["points"][0]["metrics"]["wall_time"]
+    assert ("calibration" in wall) is calibrated
+    if calibrated:
+        assert len(wall["calibration"]) == len(wall["processes"])
+        assert all(0 < t < 1 for t in wall["calibration"])
