@@ -233,10 +233,35 @@ class SequentialDesign:
 # -- the comparator --------------------------------------------------------------------
 
 
-def _test_values(
-    candidate: Observation, reference: Observation
-) -> tuple[tuple[float, ...], tuple[float, ...], str]:
-    """The per-process values to test, and a note when they are speed-normalised.
+@dataclass(frozen=True)
+class _TestValues:
+    """The per-process values a comparison tests, and whether they are speed-normalised."""
+
+    candidate: tuple[float, ...]
+    reference: tuple[float, ...]
+    normalised: bool
+
+    def difference(self, direction: Direction, cand: float, ref: float) -> float:
+        """Oriented candidate minus reference, in the metric's units.
+
+        Speed-normalised values give the change as a ratio of normalised medians, expressed
+        around the reference value so that it compares with the tolerance band.
+        """
+        if not self.normalised:
+            return direction.orient(cand) - direction.orient(ref)
+        return direction.orient(self.median_ratio * abs(ref)) - direction.orient(abs(ref))
+
+    @property
+    def median_ratio(self) -> float:
+        return statistics.median(self.candidate) / statistics.median(self.reference)
+
+    @property
+    def normalised_ratio(self) -> float | None:
+        return self.median_ratio if self.normalised else None
+
+
+def _test_values(candidate: Observation, reference: Observation) -> _TestValues:
+    """The per-process values to test: speed-normalised when both sides can be.
 
     When every process on both sides timed the calibration loop, each process's value is
     taken relative to its own calibration: this cancels the process-wide speed differences
@@ -244,32 +269,13 @@ def _test_values(
     """
     cand_norm = candidate.normalised_per_process
     ref_norm = reference.normalised_per_process
-    if cand_norm is not None and ref_norm is not None:
-        return cand_norm, ref_norm, "speed-normalised"
-    return candidate.per_process, reference.per_process, ""
+    # A zero median (a clock too coarse for the call) has no ratio: compare raw values.
+    if cand_norm is not None and ref_norm is not None and statistics.median(ref_norm) > 0:
+        return _TestValues(cand_norm, ref_norm, normalised=True)
+    return _TestValues(candidate.per_process, reference.per_process, normalised=False)
 
 
-def _median_ratio(cand_values: Sequence[float], ref_values: Sequence[float]) -> float:
-    return statistics.median(cand_values) / statistics.median(ref_values)
-
-
-def _estimated_difference(
-    direction: Direction,
-    cand: float,
-    ref: float,
-    cand_values: Sequence[float],
-    ref_values: Sequence[float],
-    basis: str,
-) -> float:
-    """Oriented candidate minus reference, in the metric's units.
-
-    Speed-normalised values give the change as a ratio of normalised medians, expressed
-    around the reference value so that it compares with the tolerance band.
-    """
-    if not basis:
-        return direction.orient(cand) - direction.orient(ref)
-    ratio = _median_ratio(cand_values, ref_values)
-    return direction.orient(ratio * abs(ref)) - direction.orient(abs(ref))
+_ON_NORMALISED = " on speed-normalised process medians"
 
 
 def _oriented(values: Sequence[float], direction: Direction) -> list[float]:
@@ -296,11 +302,10 @@ class RankComparator:
     ) -> MetricComparison:
         cand, ref = candidate.value, reference.value
         band = max(tolerance.band(ref), metric.floor)
-        cand_values, ref_values, basis = _test_values(candidate, reference)
+        tested = _test_values(candidate, reference)
+        cand_values, ref_values = tested.candidate, tested.reference
         if len(cand_values) < 2 or len(ref_values) < 2:
-            return self._margin_rule(
-                metric, candidate, reference, tolerance, band, (cand_values, ref_values, basis)
-            )
+            return self._margin_rule(metric, candidate, reference, tolerance, band, tested)
 
         direction = metric.direction
         x = _oriented(cand_values, direction)
@@ -319,7 +324,7 @@ class RankComparator:
             p_better = mann_whitney_greater([-v for v in x], [-v for v in better_bound])
 
         level = self.design.level(len(cand_values)) / max(1, family_size)
-        diff = _estimated_difference(direction, cand, ref, cand_values, ref_values, basis)
+        diff = tested.difference(direction, cand, ref)
         relation = relation_from(p_worse <= level, p_better <= level, diff, band)
         return MetricComparison(
             metric=metric,
@@ -327,7 +332,7 @@ class RankComparator:
             reference=ref,
             relation=relation,
             tolerance=tolerance,
-            method=f"Mann-Whitney U{' on ' + basis + ' process medians' if basis else ''}, "
+            method=f"Mann-Whitney U{_ON_NORMALISED if tested.normalised else ''}, "
             f"level {level:.2g}",
             p_value=p_worse if diff >= 0 else p_better,
             confidence=self.confidence,
@@ -337,7 +342,7 @@ class RankComparator:
             if self.resamples
             else None,
             processes=(len(cand_values), len(ref_values)),
-            normalised_ratio=_median_ratio(cand_values, ref_values) if basis else None,
+            normalised_ratio=tested.normalised_ratio,
         )
 
     def _margin_rule(
@@ -347,16 +352,15 @@ class RankComparator:
         reference: Observation,
         tolerance: Tolerance,
         band: float,
-        values: tuple[Sequence[float], Sequence[float], str],
+        tested: _TestValues,
     ) -> MetricComparison:
         """One process on a side: a change counts only beyond the noise margin."""
         cand, ref = candidate.value, reference.value
-        cand_values, ref_values, basis = values
-        diff = _estimated_difference(metric.direction, cand, ref, cand_values, ref_values, basis)
+        diff = tested.difference(metric.direction, cand, ref)
         if cand > 0 and ref > 0:
             share = band / ref
             low, high = (1 - share) / self.margin, (1 + share) * self.margin
-            ratio = _median_ratio(cand_values, ref_values)
+            ratio = tested.median_ratio
             worse_ratio = ratio if metric.direction is Direction.LOWER else 1 / ratio
             surely_worse, surely_better = worse_ratio > high, worse_ratio < low
         else:
@@ -368,10 +372,10 @@ class RankComparator:
             reference=ref,
             relation=relation,
             tolerance=tolerance,
-            method=f"no test (single process{', ' + basis if basis else ''}): "
+            method=f"no test (single process{', speed-normalised' if tested.normalised else ''}): "
             f"a change counts beyond {self.margin:g}x",
             processes=(candidate.processes, reference.processes),
-            normalised_ratio=_median_ratio(cand_values, ref_values) if basis else None,
+            normalised_ratio=tested.normalised_ratio,
         )
 
 

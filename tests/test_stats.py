@@ -347,6 +347,17 @@ def test_a_slower_call_at_the_same_process_speed_is_worse() -> None:
     assert c.p_value < 0.001
 
 
+@pytest.mark.parametrize("processes", [1, 8])
+def test_times_too_short_for_the_clock_are_compared_raw(processes: int) -> None:
+    """A CPU clock that did not advance reads zero: no ratio, no division by it."""
+    cpu = BUILTIN_METRICS["cpu_time"]
+    reference = Observation(tuple(Sample((0.0, 0.0), 1e-3) for _ in range(processes)))
+    candidate = Observation(tuple(Sample((0.0, 0.0), 1e-3) for _ in range(processes)))
+    c = RankComparator(resamples=0)(cpu, candidate, reference, Tolerance(rel=0.05), 1)
+    assert c.relation is Relation.EQUAL
+    assert "speed-normalised" not in c.method
+
+
 def test_an_uncalibrated_side_compares_raw_times() -> None:
     """Baselines written before calibration existed: raw times, as they were judged then."""
     reference = Observation(tuple(Sample((1.0, 1.01)) for _ in range(8)))
