@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from nb_ext.pytest_settings import PytestSettings, read_pytest_settings
 from pytest_pareto.notebook_records import NOTEBOOK_ENV
 
 __all__ = ["OUTSIDE_NOTEBOOK_KEY", "STORE_ENV", "Location", "locate", "notebook_path"]
@@ -34,6 +35,8 @@ class Location:
     """The first part of each cell's test id: the notebook path relative to ``root``."""
     note: str = ""
     """How the location was chosen, when the user should know (a fallback)."""
+    settings: PytestSettings | None = None
+    """The project's pytest configuration, when there is one."""
 
     def test_id(self, name: str) -> str:
         return f"{self.prefix}::{name}"
@@ -68,9 +71,11 @@ def locate(
 ) -> Location:
     """Find the notebook, the project root and the baselines folder.
 
-    The store is ``$PYTEST_PARETO_STORE`` if set, else the nearest ``baselines/`` folder
-    walking up from the notebook's folder, else ``baselines/`` in the nearest folder that
-    looks like a project root (``pyproject.toml``, ``.git``, ...), else next to the notebook.
+    The store is ``$PYTEST_PARETO_STORE`` if set, else the ``pareto_store`` of the pytest
+    configuration pytest would find from the notebook's folder (relative to that file's
+    folder), else the nearest ``baselines/`` folder walking up from the notebook's folder,
+    else ``baselines/`` in the nearest folder that looks like a project root
+    (``pyproject.toml``, ``.git``, ...), else next to the notebook.
     """
     environ = os.environ if environ is None else environ
     cwd = (cwd or Path.cwd()).resolve()
@@ -83,10 +88,14 @@ def locate(
             f"'{OUTSIDE_NOTEBOOK_KEY}::NAME'"
         )
 
+    settings = read_pytest_settings(start)
     configured = environ.get(STORE_ENV)
     if configured:
         store_root = (cwd / configured).resolve()
         root = store_root.parent
+    elif settings is not None and settings.values.get("pareto_store"):
+        root = settings.root
+        store_root = (root / settings.values["pareto_store"]).resolve()
     else:
         found = next((d for d in _walk_up(start) if (d / "baselines").is_dir()), None)
         if found is None:
@@ -105,4 +114,4 @@ def locate(
     else:
         prefix = notebook.name
         notes.append(f"{notebook} is outside the project root {root}: keyed by its file name")
-    return Location(notebook, root, store_root, prefix, "; ".join(notes))
+    return Location(notebook, root, store_root, prefix, "; ".join(notes), settings)

@@ -17,13 +17,13 @@ from IPython.core.magic import Magics
 
 from nb_ext.cell import CompiledCell, compile_cell
 from nb_ext.display import ResultCard
-from nb_ext.gate import Gate
+from nb_ext.gate import DEFAULT_TOLERANCE, Gate
 from nb_ext.locate import Location, locate
 from nb_ext.result import ParetoResult
 from pytest_pareto.errors import BaselineFileError, ConfigError
 from pytest_pareto.machine import current_machine
 from pytest_pareto.measure import MeasureOptions
-from pytest_pareto.metrics import Direction
+from pytest_pareto.metrics import Direction, Tolerance
 from pytest_pareto.model import Point
 from pytest_pareto.notebook_records import DISABLE_ENV, RECORD_ENV, CellRecord, append_record
 from pytest_pareto.options import TestOptions
@@ -149,6 +149,18 @@ def _run_as_usual(cell: CompiledCell, recorder: Recorder | None = None) -> Any:
         raise exc.with_traceback(cell.user_traceback(exc.__traceback__))  # noqa: B904
 
 
+def _ini_tolerance(location: Location) -> Tolerance:
+    """``pareto_tolerance`` of the project's pytest configuration, else the default 5%."""
+    settings = location.settings
+    text = settings.values.get("pareto_tolerance") if settings is not None else None
+    if settings is None or not text:
+        return DEFAULT_TOLERANCE
+    try:
+        return Tolerance.parse(text)
+    except ConfigError as exc:
+        raise _usage_error(f"pareto_tolerance in {settings.path}: {exc}") from None
+
+
 @magics_class
 class ParetoMagics(Magics):
     """Measure cells and judge them against the project's Pareto frontiers."""
@@ -162,7 +174,10 @@ class ParetoMagics(Magics):
     # -- where ---------------------------------------------------------------------
 
     def _locate(self) -> Location:
-        location = locate(user_ns=self._shell.user_ns)
+        try:
+            location = locate(user_ns=self._shell.user_ns)
+        except ConfigError as exc:  # the project's pytest configuration cannot be read
+            raise _usage_error(str(exc)) from None
         if location.note and location.note not in self._told:
             self._told.add(location.note)
             print(f"pareto: {location.note}")
@@ -171,7 +186,11 @@ class ParetoMagics(Magics):
     def _gate(self, location: Location) -> Gate:
         gate = self._gates.get(location.store_root)
         if gate is None:
-            gate = Gate(Store(location.store_root), current_machine())
+            gate = Gate(
+                Store(location.store_root),
+                current_machine(),
+                default_tolerance=_ini_tolerance(location),
+            )
             self._gates[location.store_root] = gate
         return gate
 
@@ -207,7 +226,8 @@ class ParetoMagics(Magics):
         nargs="+",
         action="extend",
         metavar="METRIC=TOL",
-        help="per-metric tolerance: 0.1 (10%%), 10%%, abs:0.005 (default 5%%)",
+        help="per-metric tolerance: 0.1 (10%%), 10%%, abs:0.005 "
+        "(default: pytest's pareto_tolerance ini value, else 5%%)",
     )
     @argument(
         "-m",

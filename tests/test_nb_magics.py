@@ -17,6 +17,7 @@ from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 
 from nb_ext.result import ParetoResult
+from pytest_pareto.errors import ConfigError
 from pytest_pareto.judging import Outcome
 from pytest_pareto.metrics import Direction
 from pytest_pareto.model import TestBaseline
@@ -394,3 +395,63 @@ def test_locate_walks_up_to_baselines_then_to_a_project_marker(tmp_path: Path) -
     assert configured.store_root == tmp_path / "elsewhere" / "b"
     assert configured.test_id("fit") == "study.ipynb::fit"  # outside that project: file name
     assert "outside the project root" in configured.note
+
+
+# -- the project's pytest settings -----------------------------------------------------
+
+
+def test_the_ini_tolerance_applies_to_cells(shell: InteractiveShell, project: Path) -> None:
+    (project / "pyproject.toml").write_text('[tool.pytest.ini_options]\npareto_tolerance = "20%"\n')
+    cell(shell, "predict --metrics accuracy", "0.9")
+    shell.run_line_magic("pareto_baseline", "accept")
+    # 0.8 is 11% below 0.9: within the project's 20%, where the 5% default would fail it.
+    assert cell(shell, "predict --metrics accuracy", "0.8").outcome is Outcome.PASS
+    assert cell(shell, "predict --metrics accuracy", "0.7").outcome is Outcome.DOMINATED
+
+
+def test_the_ini_store_is_the_store(shell: InteractiveShell, project: Path) -> None:
+    (project / "pytest.ini").write_text("[pytest]\npareto_store = perf/frontiers\n")
+    cell(shell, "predict --metrics accuracy", "0.9")
+    shell.run_line_magic("pareto_baseline", "accept")
+    assert Store(project / "perf" / "frontiers").load(TEST_ID) is not None
+    assert list((project / "baselines").iterdir()) == []
+
+
+def test_a_bad_ini_tolerance_is_a_usage_error_naming_the_file(
+    shell: InteractiveShell, project: Path
+) -> None:
+    from IPython.core.error import UsageError
+
+    (project / "tox.ini").write_text("[pytest]\npareto_tolerance = lots\n")
+    with pytest.raises(UsageError, match=r"pareto_tolerance in .*tox\.ini"):
+        shell.run_cell_magic("pareto", "predict -o -q --metrics accuracy", "0.9")
+    (project / "tox.ini").write_text("[pytest\n")
+    with pytest.raises(UsageError, match=r"tox\.ini: cannot be read as an ini file"):
+        shell.run_cell_magic("pareto", "predict -o -q --metrics accuracy", "0.9")
+
+
+def test_settings_come_from_the_file_pytest_would_use(tmp_path: Path) -> None:
+    from nb_ext.pytest_settings import read_pytest_settings
+
+    outer, inner = tmp_path / "outer", tmp_path / "outer" / "inner"
+    inner.mkdir(parents=True)
+    (outer / "setup.cfg").write_text("[tool:pytest]\npareto_store = from_setup_cfg\n")
+    (inner / "setup.cfg").write_text("[metadata]\nname = x\n")  # no pytest section: skipped
+    (inner / "tox.ini").write_text("[tox]\nenvlist = py311\n")  # likewise
+    settings = read_pytest_settings(inner)
+    assert settings is not None
+    assert (settings.path, settings.values) == (
+        outer / "setup.cfg",
+        {"pareto_store": "from_setup_cfg"},
+    )
+
+    (inner / "pyproject.toml").write_text(
+        '[tool.pytest.ini_options]\npareto_store = "toml"\naddopts = "-q"\n'
+    )
+    assert read_pytest_settings(inner).values == {"pareto_store": "toml"}  # type: ignore[union-attr]
+    (inner / "pytest.ini").write_text("")  # pytest.ini wins, even empty
+    assert read_pytest_settings(inner).values == {}  # type: ignore[union-attr]
+
+    (inner / "pytest.ini").write_text("[pytest\n")
+    with pytest.raises(ConfigError, match=r"pytest\.ini: cannot be read"):
+        read_pytest_settings(inner)
