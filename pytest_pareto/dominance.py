@@ -22,6 +22,7 @@ __all__ = [
     "compare_values",
     "dominance_from",
     "epsilon_indicator",
+    "oriented_values",
     "pareto_front",
     "relation_from",
     "strictly_dominates",
@@ -221,13 +222,14 @@ def dominance_from(relations: Iterable[Relation]) -> Dominance:
     return Dominance.EQUAL
 
 
-def _oriented(point: Point, metrics: Sequence[Metric]) -> list[float]:
-    return [m.direction.orient(point.value(m.name)) for m in metrics]
+def oriented_values(point: Point, metrics: Sequence[Metric]) -> tuple[float, ...]:
+    """The point's values of ``metrics``, each oriented so that lower is better."""
+    return tuple(m.direction.orient(point.value(m.name)) for m in metrics)
 
 
 def strictly_dominates(left: Point, right: Point, metrics: Sequence[Metric]) -> bool:
     """Classic Pareto dominance with zero tolerance: no worse anywhere, better somewhere."""
-    a, b = _oriented(left, metrics), _oriented(right, metrics)
+    a, b = oriented_values(left, metrics), oriented_values(right, metrics)
     return all(x <= y for x, y in zip(a, b, strict=True)) and any(
         x < y for x, y in zip(a, b, strict=True)
     )

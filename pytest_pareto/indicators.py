@@ -21,6 +21,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from pytest_pareto.dominance import oriented_values
 from pytest_pareto.frontier import departures
 from pytest_pareto.groups import group_departures
 from pytest_pareto.judging import Verdict
@@ -149,10 +150,6 @@ def _epsilon_words(additive: float, factor: float | None) -> str:
     return " (every stored point is worse on some metric)"
 
 
-def _oriented(point: Point, metrics: Sequence[Metric]) -> tuple[float, ...]:
-    return tuple(m.direction.orient(point.value(m.name)) for m in metrics)
-
-
 def _positive(point: Point, metric: Metric) -> float:
     value = point.value(metric.name)
     return value if metric.direction is Direction.LOWER else 1.0 / value
@@ -166,7 +163,7 @@ def front_indicators(
     if not stored or not metrics:
         return None
     everyone = [candidate, *stored, *new_front]
-    scaled = normalise([_oriented(p, metrics) for p in everyone])
+    scaled = normalise([oriented_values(p, metrics) for p in everyone])
     new_point, rest = scaled[0], scaled[1:]
     stored_scaled, new_scaled = rest[: len(stored)], rest[len(stored) :]
     reference = [REFERENCE] * len(metrics)

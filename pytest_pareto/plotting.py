@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pytest_pareto.dominance import pareto_front
 from pytest_pareto.errors import ConfigError, ParetoError
 from pytest_pareto.judging import Outcome, Verdict
 from pytest_pareto.metrics import Direction, Metric
@@ -119,22 +120,7 @@ def _has(point: Point, *names: str | None) -> bool:
 
 def _front_2d(points: Sequence[Point], x: Metric, y: Metric) -> list[Point]:
     """The points no other point beats on both axes, sorted along x."""
-
-    def oriented(p: Point) -> tuple[float, float]:
-        return x.direction.orient(p.value(x.name)), y.direction.orient(p.value(y.name))
-
-    front = []
-    for p in points:
-        px, py = oriented(p)
-        beaten = any(
-            (qx <= px and qy <= py) and (qx < px or qy < py)
-            for q in points
-            if q is not p
-            for qx, qy in [oriented(q)]
-        )
-        if not beaten:
-            front.append(p)
-    return sorted(front, key=lambda p: p.value(x.name))
+    return sorted(pareto_front(points, (x, y)), key=lambda p: p.value(x.name))
 
 
 def _parse_time(text: str) -> _dt.datetime | None:
