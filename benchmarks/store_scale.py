@@ -32,12 +32,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pytest_pareto.frontier import comparable_points
-from pytest_pareto.judging import JudgePolicy, Verdict, judge
-from pytest_pareto.machine import Matching, current_machine
-from pytest_pareto.metrics import BUILTIN_METRICS, Direction, Metric
-from pytest_pareto.model import Observation, Point, Sample, TestBaseline
-from pytest_pareto.storage import BaselineFile, Store
+from pytest_pareto.frontier.maintenance import comparable_points
+from pytest_pareto.judging.verdict import JudgePolicy, Verdict, judge
+from pytest_pareto.model.machine import Matching, current_machine
+from pytest_pareto.model.metrics import BUILTIN_METRICS, Direction, Metric
+from pytest_pareto.model.points import Observation, Point, Sample, TestBaseline
+from pytest_pareto.store.baseline_files import BaselineFile, Store
 
 NOISY = ("wall_time", "cpu_time", "peak_rss")
 ACCURACY = Metric("accuracy", "", Direction.HIGHER)

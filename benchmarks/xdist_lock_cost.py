@@ -34,8 +34,8 @@ import textwrap
 import time
 from pathlib import Path
 
-from pytest_pareto.locks import measurement_lock
-from pytest_pareto.storage import Store
+from pytest_pareto.store.baseline_files import Store
+from pytest_pareto.store.locks import measurement_lock
 
 PROJECT = """
 import time

@@ -12,8 +12,9 @@ from typing import Any
 
 from nb_ext.plots import outcome_colour, summary_figure, to_png
 from nb_ext.result import ParetoResult
-from pytest_pareto.judging import Outcome
-from pytest_pareto.report import format_value, render_table, verdict_message, verdict_rows
+from pytest_pareto.judging.verdict import Outcome
+from pytest_pareto.model.units import format_value
+from pytest_pareto.reports.words import render_table, verdict_message, verdict_rows
 
 __all__ = ["MIME_TYPE", "ResultCard", "accept_hint", "badge_html"]
 

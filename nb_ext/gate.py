@@ -1,8 +1,10 @@
 """Judge a cell's point against its stored frontier, log the run, accept it on request.
 
-The same core calls as the pytest plugin: :func:`~pytest_pareto.frontier.comparable_points`,
-:func:`~pytest_pareto.judging.judge`, :func:`~pytest_pareto.frontier.accept` with
-:func:`~pytest_pareto.frontier.departures`, and :class:`~pytest_pareto.storage.Store`.
+The same core calls as the pytest plugin:
+:func:`~pytest_pareto.frontier.maintenance.comparable_points`,
+:func:`~pytest_pareto.judging.verdict.judge`, :func:`~pytest_pareto.frontier.maintenance.accept`
+with :func:`~pytest_pareto.frontier.maintenance.departures`, and
+:class:`~pytest_pareto.store.baseline_files.Store`.
 """
 
 from __future__ import annotations
@@ -12,20 +14,20 @@ from dataclasses import dataclass, replace
 
 from nb_ext.result import ParetoResult
 from pytest_pareto.errors import ConfigError
-from pytest_pareto.frontier import (
+from pytest_pareto.frontier.maintenance import (
     HISTORY_LIMIT,
     FrontierChange,
-    accept,
+    accept_point,
     comparable_points,
     departures,
     merge_metrics,
 )
-from pytest_pareto.judging import JudgePolicy, Verdict, judge
-from pytest_pareto.machine import Machine, Matching
-from pytest_pareto.metrics import Metric, Tolerance
-from pytest_pareto.model import HistoryEntry, Point, TestBaseline, utc_now
-from pytest_pareto.options import TestOptions
-from pytest_pareto.storage import Store
+from pytest_pareto.judging.verdict import JudgePolicy, Verdict, judge
+from pytest_pareto.measuring.options import TestOptions
+from pytest_pareto.model.machine import Machine, Matching
+from pytest_pareto.model.metrics import Metric, Tolerance
+from pytest_pareto.model.points import HistoryEntry, Point, TestBaseline, utc_now
+from pytest_pareto.store.baseline_files import Store
 
 __all__ = ["DEFAULT_TOLERANCE", "Gate"]
 
@@ -110,7 +112,7 @@ class Gate:
         verdict = judged.verdict
 
         def change(current: TestBaseline | None) -> TestBaseline:
-            updated, what = accept(
+            updated, what = accept_point(
                 current, test_id, verdict.candidate, verdict.metrics, departures(verdict)
             )
             changes.append(what)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from nb_ext.pytest_settings import PytestSettings, read_pytest_settings
-from pytest_pareto.notebook_records import NOTEBOOK_ENV
+from pytest_pareto.measuring.notebook_records import NOTEBOOK_ENV
 
 __all__ = ["OUTSIDE_NOTEBOOK_KEY", "STORE_ENV", "Location", "locate", "notebook_path"]
 

@@ -21,16 +21,21 @@ from nb_ext.gate import DEFAULT_TOLERANCE, Gate
 from nb_ext.locate import Location, locate
 from nb_ext.result import ParetoResult
 from pytest_pareto.errors import BaselineFileError, ConfigError
-from pytest_pareto.machine import current_machine
-from pytest_pareto.measure import MeasureOptions
-from pytest_pareto.metrics import Direction, Tolerance
-from pytest_pareto.model import Point
-from pytest_pareto.notebook_records import DISABLE_ENV, RECORD_ENV, CellRecord, append_record
-from pytest_pareto.options import TestOptions
+from pytest_pareto.measuring.measure import MeasureOptions
+from pytest_pareto.measuring.notebook_records import (
+    DISABLE_ENV,
+    RECORD_ENV,
+    CellRecord,
+    append_record,
+)
+from pytest_pareto.measuring.options import TestOptions
+from pytest_pareto.measuring.recorder import Recorder, select_probes
+from pytest_pareto.model.machine import current_machine
+from pytest_pareto.model.metrics import Direction, Tolerance
+from pytest_pareto.model.points import Point
 from pytest_pareto.probes import Probe, builtin_probes
-from pytest_pareto.provenance import git_commit
-from pytest_pareto.recorder import Recorder, select_probes
-from pytest_pareto.storage import Store
+from pytest_pareto.replication.provenance import git_commit
+from pytest_pareto.store.baseline_files import Store
 
 __all__ = ["USAGE", "ParetoMagics"]
 

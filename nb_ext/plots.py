@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from nb_ext.result import ParetoResult, Role
-from pytest_pareto.judging import Outcome
-from pytest_pareto.metrics import Direction, Metric
-from pytest_pareto.report import format_value
+from pytest_pareto.judging.verdict import Outcome
+from pytest_pareto.model.metrics import Direction, Metric
+from pytest_pareto.model.units import format_value
 
 __all__ = [
     "OUTCOME_COLOURS",

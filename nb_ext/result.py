@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pytest_pareto.dominance import strictly_dominates
-from pytest_pareto.judging import Outcome, Verdict
-from pytest_pareto.metrics import BUILTIN_METRICS, Metric
-from pytest_pareto.model import HistoryEntry, Point
+from pytest_pareto.judging.dominance import strictly_dominates
+from pytest_pareto.judging.verdict import Outcome, Verdict
+from pytest_pareto.model.metrics import BUILTIN_METRICS, Metric
+from pytest_pareto.model.points import HistoryEntry, Point
 
 __all__ = ["ParetoResult", "Role"]
 

@@ -8,17 +8,18 @@ from __future__ import annotations
 from typing import Any
 
 from pytest_pareto._version import __version__
-from pytest_pareto.dominance import Dominance, MetricComparison, Relation, pareto_front
 from pytest_pareto.errors import BaselineFileError, ConfigError, MeasurementError, ParetoError
-from pytest_pareto.frontier import FrontierChange, accept, comparable_points
-from pytest_pareto.judging import JudgePolicy, Outcome, Verdict, judge
-from pytest_pareto.machine import Machine, Matching, current_machine
-from pytest_pareto.measure import Measurement, MeasureOptions, measure
-from pytest_pareto.metrics import Direction, Metric, Tolerance, Variability
-from pytest_pareto.model import Observation, Point, Sample, TestBaseline
+from pytest_pareto.frontier.maintenance import FrontierChange, comparable_points
+from pytest_pareto.frontier.pipeline import JudgeContext, accept, judge_test
+from pytest_pareto.judging.dominance import Dominance, MetricComparison, Relation, pareto_front
+from pytest_pareto.judging.verdict import JudgePolicy, Outcome, Verdict, judge
+from pytest_pareto.measuring.measure import Measurement, MeasureOptions, measure
+from pytest_pareto.measuring.recorder import Recorder
+from pytest_pareto.model.machine import Machine, Matching, current_machine
+from pytest_pareto.model.metrics import Direction, Metric, Tolerance, Variability
+from pytest_pareto.model.points import Observation, Point, Sample, TestBaseline
 from pytest_pareto.probes import Availability, Probe, Scope
-from pytest_pareto.recorder import Recorder
-from pytest_pareto.storage import Store
+from pytest_pareto.store.baseline_files import Store
 
 __all__ = [
     "Availability",
@@ -27,6 +28,7 @@ __all__ = [
     "Direction",
     "Dominance",
     "FrontierChange",
+    "JudgeContext",
     "JudgePolicy",
     "Machine",
     "Matching",
@@ -54,6 +56,7 @@ __all__ = [
     "comparable_points",
     "current_machine",
     "judge",
+    "judge_test",
     "load_ipython_extension",
     "measure",
     "pareto_front",

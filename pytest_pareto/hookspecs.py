@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
-    from pytest_pareto.frontier import FrontierChange
-    from pytest_pareto.judging import Verdict
-    from pytest_pareto.metrics import Metric
+    from pytest_pareto.frontier.maintenance import FrontierChange
+    from pytest_pareto.judging.verdict import Verdict
+    from pytest_pareto.model.metrics import Metric
     from pytest_pareto.probes import Probe
 
 hookspec = pluggy.HookspecMarker("pytest")

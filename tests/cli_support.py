@@ -9,12 +9,12 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from pytest_pareto.frontier import accept, departures
-from pytest_pareto.judging import judge
-from pytest_pareto.machine import Machine
-from pytest_pareto.metrics import Direction, Metric, Variability
-from pytest_pareto.model import HistoryEntry, Point, TestBaseline
-from pytest_pareto.storage import Store
+from pytest_pareto.frontier.maintenance import accept_point, departures
+from pytest_pareto.judging.verdict import judge
+from pytest_pareto.model.machine import Machine
+from pytest_pareto.model.metrics import Direction, Metric, Variability
+from pytest_pareto.model.points import HistoryEntry, Point, TestBaseline
+from pytest_pareto.store.baseline_files import Store
 from tests.conftest import make_point
 
 MACHINE_A = Machine("Test CPU A", 8, 32, os="Linux", python="3.11")
@@ -63,7 +63,7 @@ def accept_run(store: Store, test_id: str, candidate: Point, at: str) -> None:
     verdict = judge(test_id, candidate, current.points if current else (), metrics)
 
     def change(baseline: TestBaseline | None) -> TestBaseline:
-        updated, _ = accept(
+        updated, _ = accept_point(
             baseline, test_id, candidate, verdict.metrics, departures(verdict), at=at
         )
         return updated

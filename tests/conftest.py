@@ -6,9 +6,9 @@ from collections.abc import Mapping, Sequence
 
 import pytest
 
-from pytest_pareto.machine import Machine
-from pytest_pareto.metrics import BUILTIN_METRICS, Direction, Metric, Variability
-from pytest_pareto.model import Observation, Point, Sample
+from pytest_pareto.model.machine import Machine
+from pytest_pareto.model.metrics import BUILTIN_METRICS, Direction, Metric, Variability
+from pytest_pareto.model.points import Observation, Point, Sample
 
 ACCURACY = Metric("accuracy", "", Direction.HIGHER, Variability.DETERMINISTIC)
 LOSS = Metric("loss", "", Direction.LOWER, Variability.DETERMINISTIC)

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from pytest_pareto.errors import BaselineFileError
-from pytest_pareto.storage import MAX_FILE_BYTES, Store
+from pytest_pareto.store.baseline_files import MAX_FILE_BYTES, Store
 
 BAD_MODULE = """
 import pytest
@@ -322,7 +322,7 @@ def test_a_file_that_grows_past_the_limit_while_it_is_read_is_refused(
     path = tmp_path / "test_m.py.json"
     good = json.dumps(VALID).encode()
     path.write_bytes(good)
-    monkeypatch.setattr("pytest_pareto.storage.MAX_FILE_BYTES", len(good) + 10)
+    monkeypatch.setattr("pytest_pareto.store.baseline_files.MAX_FILE_BYTES", len(good) + 10)
     _grow_after_stat(monkeypatch, path, good + b" " * 100)
     with pytest.raises(BaselineFileError, match="byte limit"):
         Store(tmp_path).load("test_m.py::test_measured_a")

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from pytest_pareto.errors import ConfigError
-from pytest_pareto.metrics import Direction, Metric, MetricRegistry
-from pytest_pareto.recorder import Recorder
+from pytest_pareto.measuring.recorder import Recorder
+from pytest_pareto.model.metrics import Direction, Metric, MetricRegistry
 
 
 class FloatLike:
@@ -189,7 +189,7 @@ def test_a_metric_that_changed_between_runs_is_an_error(
 
 def test_store_path_cannot_escape_the_store(tmp_path: Path) -> None:
     """A node id with '..' parts (a test outside rootdir) still maps into the store folder."""
-    from pytest_pareto.storage import Store
+    from pytest_pareto.store.baseline_files import Store
 
     store = Store(tmp_path / "baselines")
     path = store.path_for("../../etc/test_x.py::test_a")

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from pytest_pareto.benchmark_import import read_benchmark_file
 from pytest_pareto.cli import main
+from pytest_pareto.cli._benchmark_import import read_benchmark_file
 from pytest_pareto.errors import BaselineFileError, ConfigError
-from pytest_pareto.measure import MeasureOptions
+from pytest_pareto.measuring.measure import MeasureOptions
+from pytest_pareto.measuring.recorder import Recorder
 from pytest_pareto.probes import WallTimeProbe
-from pytest_pareto.recorder import Recorder
 
 pytest.importorskip("pytest_benchmark")
 

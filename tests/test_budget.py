@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_pareto.budget import Budget, BudgetStatus, check_budgets, parse_budgets
 from pytest_pareto.errors import ConfigError
-from pytest_pareto.metrics import BUILTIN_METRICS, Direction, Metric, Variability
-from pytest_pareto.model import Observation, Point
-from pytest_pareto.quality import QUALITY_METRICS
+from pytest_pareto.judging.budgets import Budget, BudgetStatus, check_budgets, parse_budgets
+from pytest_pareto.measuring.quality import QUALITY_METRICS
+from pytest_pareto.model.metrics import BUILTIN_METRICS, Direction, Metric, Variability
+from pytest_pareto.model.points import Observation, Point
 
 RUN = ("-p", "no:benchmark", "-p", "no:cacheprovider")
 KNOWN = {**QUALITY_METRICS, **BUILTIN_METRICS}

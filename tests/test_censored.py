@@ -7,14 +7,14 @@ import time
 
 import pytest
 
-from pytest_pareto.censoring import CallCensored, Deadline, compare_censored
-from pytest_pareto.dominance import Relation
 from pytest_pareto.errors import ConfigError
-from pytest_pareto.measure import MeasureOptions, measure
-from pytest_pareto.metrics import BUILTIN_METRICS, Tolerance
-from pytest_pareto.model import Observation, Sample
+from pytest_pareto.judging.censoring import CallCensored, Deadline, compare_censored
+from pytest_pareto.judging.dominance import Relation
+from pytest_pareto.measuring.measure import MeasureOptions, measure
+from pytest_pareto.measuring.recorder import Recorder
+from pytest_pareto.model.metrics import BUILTIN_METRICS, Tolerance
+from pytest_pareto.model.points import Observation, Sample
 from pytest_pareto.probes import WallTimeProbe
-from pytest_pareto.recorder import Recorder
 
 RUN = ("-p", "no:benchmark", "-p", "no:cacheprovider")
 WALL_TIME = BUILTIN_METRICS["wall_time"]

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from cli_support import MACHINE_B, measured_module, point, put, run_cli
 
-from pytest_pareto.storage import Store
+from pytest_pareto.store.baseline_files import Store
 
 
 def _statuses(out: str) -> dict[str, tuple[str, str]]:

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from cli_support import MACHINE_B, accept_run, point, put, run_cli
 
-from pytest_pareto.model import TestBaseline
-from pytest_pareto.storage import Store
+from pytest_pareto.model.points import TestBaseline
+from pytest_pareto.store.baseline_files import Store
 
 TEST = "tests/test_model.py::test_predict"
 

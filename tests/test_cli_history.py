@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from cli_support import accept_run, measured_module, point, put, run_cli
 
-from pytest_pareto.model import HistoryEntry
-from pytest_pareto.storage import Store
+from pytest_pareto.model.points import HistoryEntry
+from pytest_pareto.store.baseline_files import Store
 
 TEST = "tests/test_model.py::test_predict"
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from cli_support import MACHINE_B, accept_run, point, put, run_cli
 
-from pytest_pareto.storage import Store
+from pytest_pareto.store.baseline_files import Store
 
 PIL = pytest.importorskip("PIL.Image", reason="Pillow comes with matplotlib: pip install -e .[dev]")
 if importlib.util.find_spec("matplotlib") is None:  # not imported here: the CLI draws

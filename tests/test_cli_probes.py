@@ -11,7 +11,7 @@ import pytest
 from fake_pynvml import FakeGpu, NVMLError_LibraryNotFound, install
 
 from pytest_pareto.cli import build_parser, main
-from pytest_pareto.machine import current_machine
+from pytest_pareto.model.machine import current_machine
 from pytest_pareto.probes import builtin_probes
 
 NAMES = [probe.name for probe in builtin_probes()]

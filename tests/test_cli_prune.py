@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from cli_support import MACHINE_A, MACHINE_B, measured_module, point, put, run_cli
 
-from pytest_pareto.storage import Store
+from pytest_pareto.store.baseline_files import Store
 
 
 def _stored_ids(root: Path) -> set[str]:

@@ -12,15 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from pytest_pareto.storage import Store
+from pytest_pareto.store.baseline_files import Store
 
 WRITER = """
 import sys, time
 from pathlib import Path
-from pytest_pareto.frontier import accept
-from pytest_pareto.metrics import Metric
-from pytest_pareto.model import Observation, Point
-from pytest_pareto.storage import Store
+from pytest_pareto.frontier.maintenance import accept_point
+from pytest_pareto.model.metrics import Metric
+from pytest_pareto.model.points import Observation, Point
+from pytest_pareto.store.baseline_files import Store
 
 root, process, updates = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 go = root.parent / "go"
@@ -32,7 +32,7 @@ for i in range(updates):
     point = Point({"loss": Observation.single(1000 * process + i)})
     store.update(
         "tests/test_m.py::test_a",
-        lambda baseline: accept(baseline, "tests/test_m.py::test_a", point, metrics, {})[0],
+        lambda baseline: accept_point(baseline, "tests/test_m.py::test_a", point, metrics, {})[0],
     )
 """
 
@@ -144,10 +144,10 @@ def test_a_point_written_meanwhile_by_another_run_is_kept(
         test_m=textwrap.dedent(
             """
             import os
-            from pytest_pareto.frontier import accept
-            from pytest_pareto.metrics import Metric
-            from pytest_pareto.model import Observation, Point
-            from pytest_pareto.storage import Store
+            from pytest_pareto.frontier.maintenance import accept_point
+            from pytest_pareto.model.metrics import Metric
+            from pytest_pareto.model.points import Observation, Point
+            from pytest_pareto.store.baseline_files import Store
 
             def test_a(pareto):
                 value = float(os.environ["VALUE"])
@@ -161,7 +161,7 @@ def test_a_point_written_meanwhile_by_another_run_is_kept(
                     metrics = {"loss": Metric("loss"), "time_cost": Metric("time_cost")}
                     Store("baselines").update(
                         "test_m.py::test_a",
-                        lambda b: accept(b, "test_m.py::test_a", other, metrics, {})[0],
+                        lambda b: accept_point(b, "test_m.py::test_a", other, metrics, {})[0],
                     )
             """
         )

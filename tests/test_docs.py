@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_pareto.storage import BaselineFile, format_json
+from pytest_pareto.store.baseline_files import BaselineFile, format_json
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 

@@ -10,7 +10,7 @@ from conftest import ACCURACY, FLOPS, LOSS, make_point
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pytest_pareto.dominance import (
+from pytest_pareto.judging.dominance import (
     Dominance,
     Relation,
     compare_values,
@@ -19,8 +19,8 @@ from pytest_pareto.dominance import (
     pareto_front,
     strictly_dominates,
 )
-from pytest_pareto.metrics import Direction, Metric, Tolerance, Variability
-from pytest_pareto.model import Observation
+from pytest_pareto.model.metrics import Direction, Metric, Tolerance, Variability
+from pytest_pareto.model.points import Observation
 
 METRICS = [FLOPS, ACCURACY, LOSS]
 

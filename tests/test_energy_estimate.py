@@ -9,13 +9,13 @@ import pytest
 from conftest import make_point
 
 from pytest_pareto.errors import ConfigError
-from pytest_pareto.judging import JudgePolicy, Outcome, judge
-from pytest_pareto.measure import MeasureOptions, measure
-from pytest_pareto.metrics import BUILTIN_METRICS, Metric
-from pytest_pareto.options import TestOptions
+from pytest_pareto.judging.verdict import JudgePolicy, Outcome, judge
+from pytest_pareto.measuring.measure import MeasureOptions, measure
+from pytest_pareto.measuring.options import TestOptions
+from pytest_pareto.model.metrics import BUILTIN_METRICS, Metric
 from pytest_pareto.probes import CpuTimeProbe, EnergyEstimateProbe, Probe, RaplProbe
 from pytest_pareto.probes.energy_estimate import CpuPower, lookup_tdp, parse_tdp
-from pytest_pareto.report import verdict_message
+from pytest_pareto.reports.words import verdict_message
 
 ESTIMATE = BUILTIN_METRICS["energy_estimate"]
 CPU_TIME = BUILTIN_METRICS["cpu_time"]

@@ -14,10 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pytest_pareto.errors import BaselineFileError, ConfigError
-from pytest_pareto.measure import MeasureOptions
-from pytest_pareto.options import TestOptions
-from pytest_pareto.recorder import Recorder
-from pytest_pareto.storage import FORMAT_NAME, BaselineFile, Store
+from pytest_pareto.measuring.measure import MeasureOptions
+from pytest_pareto.measuring.options import TestOptions
+from pytest_pareto.measuring.recorder import Recorder
+from pytest_pareto.store.baseline_files import FORMAT_NAME, BaselineFile, Store
 
 PATH = Path("baselines/tests/test_m.py.json")
 MODULE = "tests/test_m.py"

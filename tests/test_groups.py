@@ -7,16 +7,16 @@ import json
 import pytest
 from conftest import ACCURACY, FLOPS, make_point
 
-from pytest_pareto.groups import (
+from pytest_pareto.frontier.groups import (
     RunVariant,
     accept_variant,
     group_baseline_id,
     run_dominations,
 )
-from pytest_pareto.judging import JudgePolicy
-from pytest_pareto.machine import Machine
-from pytest_pareto.metrics import Tolerance
-from pytest_pareto.model import Point, TestBaseline
+from pytest_pareto.judging.verdict import JudgePolicy
+from pytest_pareto.model.machine import Machine
+from pytest_pareto.model.metrics import Tolerance
+from pytest_pareto.model.points import Point, TestBaseline
 
 RUN = ("-p", "no:benchmark", "-p", "no:cacheprovider")
 METRICS = {m.name: m for m in (ACCURACY, FLOPS)}

@@ -10,7 +10,7 @@ from conftest import ACCURACY, FLOPS, make_point
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pytest_pareto.indicators import (
+from pytest_pareto.frontier.indicators import (
     additive_epsilon,
     distance_to_front,
     front_after_accepting,
@@ -19,9 +19,9 @@ from pytest_pareto.indicators import (
     normalise,
     verdict_indicators,
 )
-from pytest_pareto.judging import JudgePolicy, Outcome, Verdict, judge
-from pytest_pareto.metrics import Tolerance
-from pytest_pareto.report import verdict_message
+from pytest_pareto.judging.verdict import JudgePolicy, Outcome, Verdict, judge
+from pytest_pareto.model.metrics import Tolerance
+from pytest_pareto.reports.words import verdict_message
 
 # -- independent definitions -------------------------------------------------------------
 

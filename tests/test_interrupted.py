@@ -14,18 +14,18 @@ from pathlib import Path
 
 import pytest
 
-from pytest_pareto.locks import file_lock
-from pytest_pareto.storage import Store
-from pytest_pareto.temp_files import TEMP_PREFIX, remove_stale_temp_files, target_of
+from pytest_pareto.store.baseline_files import Store
+from pytest_pareto.store.locks import file_lock
+from pytest_pareto.store.temp_files import TEMP_PREFIX, remove_stale_temp_files, target_of
 
 BLOB = 1_000_000  # characters of extra_info per point: makes each write last milliseconds
 
 WRITER = f"""
 import sys
 from pathlib import Path
-from pytest_pareto.metrics import Metric
-from pytest_pareto.model import Observation, Point, TestBaseline
-from pytest_pareto.storage import Store
+from pytest_pareto.model.metrics import Metric
+from pytest_pareto.model.points import Observation, Point, TestBaseline
+from pytest_pareto.store.baseline_files import Store
 
 store = Store(Path(sys.argv[1]))
 metrics = {{"loss": Metric("loss")}}

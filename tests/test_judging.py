@@ -9,12 +9,17 @@ from conftest import ACCURACY, FLOPS, make_point
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pytest_pareto.dominance import Dominance
 from pytest_pareto.errors import ConfigError
-from pytest_pareto.frontier import HISTORY_LIMIT, accept, departures, merge_metrics
-from pytest_pareto.judging import JudgePolicy, Outcome, Verdict, judge
-from pytest_pareto.metrics import Direction, Metric, Tolerance
-from pytest_pareto.model import TestBaseline
+from pytest_pareto.frontier.maintenance import (
+    HISTORY_LIMIT,
+    accept_point,
+    departures,
+    merge_metrics,
+)
+from pytest_pareto.judging.dominance import Dominance
+from pytest_pareto.judging.verdict import JudgePolicy, Outcome, Verdict, judge
+from pytest_pareto.model.metrics import Direction, Metric, Tolerance
+from pytest_pareto.model.points import TestBaseline
 
 METRICS = {"flops": FLOPS, "accuracy": ACCURACY}
 EXACT = JudgePolicy(default_tolerance=Tolerance())
@@ -129,7 +134,7 @@ def test_verdict_json_round_trip_keeps_everything_reports_use() -> None:
 
 
 def accept_verdict(baseline: TestBaseline | None, verdict: Verdict):
-    return accept(
+    return accept_point(
         baseline, verdict.test_id, verdict.candidate, verdict.metrics, departures(verdict)
     )
 

@@ -11,9 +11,9 @@ import pytest
 from conftest import make_point
 from fake_pynvml import FakeGpu, NVMLError_LibraryNotFound, install
 
-from pytest_pareto.frontier import comparable_points
-from pytest_pareto.machine import Machine, Matching, build_machine
-from pytest_pareto.model import TestBaseline
+from pytest_pareto.frontier.maintenance import comparable_points
+from pytest_pareto.model.machine import Machine, Matching, build_machine
+from pytest_pareto.model.points import TestBaseline
 
 SERVER = Machine(
     cpu_model="AMD EPYC 7763 64-Core Processor",

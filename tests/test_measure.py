@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from pytest_pareto.errors import ConfigError
-from pytest_pareto.measure import MeasureOptions, calibration_run, measure
-from pytest_pareto.metrics import Metric
+from pytest_pareto.measuring.measure import MeasureOptions, calibration_run, measure
+from pytest_pareto.model.metrics import Metric
 from pytest_pareto.probes import (
     Availability,
     CpuTimeProbe,
@@ -117,7 +117,9 @@ def test_times_carry_the_process_speed_and_other_metrics_do_not(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     speeds = iter([3e-4, 1e-4, 2e-4, 5e-4, 4e-4, 9e-4])
-    module = importlib.import_module("pytest_pareto.measure")  # the name is also a function
+    module = importlib.import_module(
+        "pytest_pareto.measuring.measure"
+    )  # the name is also a function
     monkeypatch.setattr(module, "calibration_run", lambda: next(speeds))
     probes: list[Probe] = [WallTimeProbe(), CpuTimeProbe(), RecordingProbe("count", Scope.TIMER)]
     result = measure(counted, probes=probes, options=MeasureOptions(rounds=10, iterations=2))

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from pytest_pareto.errors import ConfigError
-from pytest_pareto.measure import MeasureOptions
-from pytest_pareto.metrics import Direction, Tolerance
-from pytest_pareto.options import MARKER_ARGUMENTS, TestOptions
+from pytest_pareto.measuring.measure import MeasureOptions
+from pytest_pareto.measuring.options import MARKER_ARGUMENTS, TestOptions
+from pytest_pareto.model.metrics import Direction, Tolerance
 
 
 @pytest.mark.parametrize(

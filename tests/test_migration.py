@@ -3,7 +3,7 @@
 ``tests/data/baselines-v1/`` holds a baseline file of schema 1 exactly as pytest-pareto wrote it.
 It is frozen: never regenerate it. When the schema changes, this test keeps proving that files
 users committed long ago still read, through the migration steps of
-:mod:`pytest_pareto.migrations`.
+:mod:`pytest_pareto.store.migrations`.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from pytest_pareto import migrations, storage
 from pytest_pareto.errors import BaselineFileError
-from pytest_pareto.metrics import Direction, Variability
-from pytest_pareto.storage import Store
+from pytest_pareto.model.metrics import Direction, Variability
+from pytest_pareto.store import baseline_files, migrations
+from pytest_pareto.store.baseline_files import Store
 
 FROZEN_V1 = Path(__file__).parent / "data" / "baselines-v1"
 FILE = "tests/test_model.py.json"
@@ -74,7 +74,7 @@ def test_a_rewrite_keeps_everything(store: Store) -> None:
     store.update("tests/test_model.py::test_predict", lambda baseline: baseline)
     after = store.read_file(path)
     assert after.to_json() == before.to_json()
-    assert json.loads(path.read_text())["schema_version"] == storage.SCHEMA_VERSION
+    assert json.loads(path.read_text())["schema_version"] == baseline_files.SCHEMA_VERSION
 
 
 def _tag_points(data: dict[str, Any]) -> dict[str, Any]:
@@ -90,7 +90,7 @@ def test_an_older_schema_is_upgraded_on_read_and_written_in_the_new_one(
 ) -> None:
     path = store.root / FILE
     original = path.read_bytes()
-    monkeypatch.setattr(storage, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(baseline_files, "SCHEMA_VERSION", 2)
     monkeypatch.setitem(migrations.MIGRATIONS, 1, _tag_points)
 
     predict = store.load("tests/test_model.py::test_predict")
@@ -103,7 +103,7 @@ def test_an_older_schema_is_upgraded_on_read_and_written_in_the_new_one(
     data = json.loads(path.read_text())
     assert data["schema_version"] == 2
     assert data["tests"]["test_train[small]"]["points"][0]["extra_info"] == {"from": "schema 1"}
-    monkeypatch.setattr(storage, "SCHEMA_VERSION", 1)  # an older pytest-pareto reads it
+    monkeypatch.setattr(baseline_files, "SCHEMA_VERSION", 1)  # an older pytest-pareto reads it
     with pytest.raises(BaselineFileError) as info:
         Store(store.root).read_file(path)
     assert "written by a newer pytest-pareto (schema 2, this one reads up to 1)" in str(info.value)
@@ -123,7 +123,7 @@ def test_current_files_are_not_migrated(store: Store, monkeypatch: pytest.Monkey
 
 
 def test_a_missing_step_is_a_clear_error(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(storage, "SCHEMA_VERSION", 3)
+    monkeypatch.setattr(baseline_files, "SCHEMA_VERSION", 3)
     monkeypatch.setitem(migrations.MIGRATIONS, 1, _tag_points)
     with pytest.raises(BaselineFileError) as info:
         store.read_file(store.root / FILE)
@@ -139,7 +139,7 @@ def test_a_step_that_fails_on_odd_data_is_a_clear_error(
         data["renamed"] = data.pop("no such field")
         return data
 
-    monkeypatch.setattr(storage, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(baseline_files, "SCHEMA_VERSION", 2)
     monkeypatch.setitem(migrations.MIGRATIONS, 1, needs_a_field)
     path = store.root / FILE
     original = path.read_bytes()

@@ -18,16 +18,16 @@ from IPython.utils.capture import capture_output
 
 from nb_ext.result import ParetoResult
 from pytest_pareto.errors import ConfigError
-from pytest_pareto.judging import Outcome
-from pytest_pareto.metrics import Direction
-from pytest_pareto.model import TestBaseline
-from pytest_pareto.notebook_records import (
+from pytest_pareto.judging.verdict import Outcome
+from pytest_pareto.measuring.notebook_records import (
     DISABLE_ENV,
     NOTEBOOK_ENV,
     RECORD_ENV,
     read_records,
 )
-from pytest_pareto.storage import Store
+from pytest_pareto.model.metrics import Direction
+from pytest_pareto.model.points import TestBaseline
+from pytest_pareto.store.baseline_files import Store
 
 TEST_ID = "nbs/analysis.ipynb::predict"
 

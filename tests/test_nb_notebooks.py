@@ -11,7 +11,7 @@ nbformat = pytest.importorskip("nbformat")
 pytest.importorskip("nbclient")
 pytest.importorskip("ipykernel")
 
-from pytest_pareto.storage import Store  # noqa: E402
+from pytest_pareto.store.baseline_files import Store  # noqa: E402
 
 
 def write_notebook(folder: Path, *sources: str, name: str = "model.ipynb") -> Path:
@@ -121,10 +121,10 @@ def test_duplicate_names_and_a_missing_name_are_collection_errors(
 
 
 def test_cell_records_round_trip(tmp_path: Path) -> None:
-    from pytest_pareto.metrics import Tolerance
-    from pytest_pareto.model import Sample
-    from pytest_pareto.notebook_records import CellRecord, append_record, read_records
-    from pytest_pareto.options import TestOptions
+    from pytest_pareto.measuring.notebook_records import CellRecord, append_record, read_records
+    from pytest_pareto.measuring.options import TestOptions
+    from pytest_pareto.model.metrics import Tolerance
+    from pytest_pareto.model.points import Sample
     from tests.conftest import ACCURACY, WALL_TIME
 
     record = CellRecord(

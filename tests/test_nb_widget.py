@@ -17,8 +17,8 @@ from nb_ext.display import MIME_TYPE, ResultCard
 from nb_ext.plots import frontier_figure, history_figure
 from nb_ext.result import ParetoResult, Role
 from nb_ext.widget import ParetoWidget
-from pytest_pareto.judging import JudgePolicy, Outcome, Verdict, judge
-from pytest_pareto.model import HistoryEntry, Point
+from pytest_pareto.judging.verdict import JudgePolicy, Outcome, Verdict, judge
+from pytest_pareto.model.points import HistoryEntry, Point
 from tests.conftest import ACCURACY, WALL_TIME, make_point
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_pareto.storage import Store
+from pytest_pareto.store.baseline_files import Store
 
 pytest_plugins = ["pytester"]
 

@@ -11,7 +11,7 @@ import pytest
 from fake_pynvml import FakeGpu, NVMLError_DriverNotLoaded, NVMLError_LibraryNotFound, install
 
 from pytest_pareto.errors import MeasurementError
-from pytest_pareto.nvml_devices import select_visible
+from pytest_pareto.model.nvml_devices import select_visible
 from pytest_pareto.probes import NvmlProbe, Probe, Scope
 from pytest_pareto.probes.nvml import integrate_power
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pytest_pareto.errors import MeasurementError
-from pytest_pareto.measure import MeasureOptions, measure
+from pytest_pareto.measuring.measure import MeasureOptions, measure
 from pytest_pareto.probes import Probe, RaplProbe, Scope
 from pytest_pareto.probes.rapl import find_counters
 

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from pytest_pareto.errors import MeasurementError
-from pytest_pareto.measure import MeasureOptions, measure
-from pytest_pareto.metrics import Variability
+from pytest_pareto.measuring.measure import MeasureOptions, measure
+from pytest_pareto.model.metrics import Variability
 from pytest_pareto.probes import (
     Availability,
     CudaMemoryProbe,

@@ -11,10 +11,10 @@ import sys
 
 import pytest
 
-from pytest_pareto.progress import NullProgress, ProgressSink, progress_line
+from pytest_pareto.replication.progress import NullProgress, ProgressSink, progress_line
 
 CONFTEST = """
-from pytest_pareto._pytest_progress import progress
+from pytest_pareto.plugin.progress import progress
 
 
 class Clock:
@@ -113,7 +113,7 @@ def test_silent_on_xdist_workers(pytester: pytest.Pytester) -> None:
     pytest.importorskip("xdist")
     pytester.makepyfile(
         test_w="""
-        from pytest_pareto._pytest_progress import progress
+        from pytest_pareto.plugin.progress import progress
 
         def test_worker(request):
             assert hasattr(request.config, "workerinput")

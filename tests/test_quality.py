@@ -9,13 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pytest_pareto.derived import DerivedObjective, derive, parse_derived
 from pytest_pareto.errors import ConfigError
-from pytest_pareto.measure import MeasureOptions, measure
-from pytest_pareto.metrics import Direction, Metric, MetricRegistry, Variability
-from pytest_pareto.model import Observation, Sample
-from pytest_pareto.probes import WallTimeProbe
-from pytest_pareto.quality import (
+from pytest_pareto.measuring.derived import DerivedObjective, derive, parse_derived
+from pytest_pareto.measuring.measure import MeasureOptions, measure
+from pytest_pareto.measuring.quality import (
     QUALITY_METRICS,
     accuracy,
     f1,
@@ -26,7 +23,10 @@ from pytest_pareto.quality import (
     perplexity,
     tokens_per_s,
 )
-from pytest_pareto.recorder import Recorder
+from pytest_pareto.measuring.recorder import Recorder
+from pytest_pareto.model.metrics import Direction, Metric, MetricRegistry, Variability
+from pytest_pareto.model.points import Observation, Sample
+from pytest_pareto.probes import WallTimeProbe
 
 RUN = ("-p", "no:benchmark", "-p", "no:cacheprovider")
 
@@ -287,7 +287,7 @@ def test_latency_percentiles_recorded_from_a_pedantic_measurement(
         test_latency="""
         import time
         import pytest
-        from pytest_pareto.quality import latency_percentiles
+        from pytest_pareto.measuring.quality import latency_percentiles
 
         @pytest.mark.pareto(metrics=["wall_time", "latency_p95"])
         def test_latency(pareto):

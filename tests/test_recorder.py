@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from pytest_pareto.errors import ConfigError
-from pytest_pareto.machine import current_machine
-from pytest_pareto.measure import MeasureOptions
-from pytest_pareto.metrics import Direction, Metric, MetricRegistry, Variability
+from pytest_pareto.measuring.measure import MeasureOptions
+from pytest_pareto.measuring.recorder import Recorder, select_probes
+from pytest_pareto.model.machine import current_machine
+from pytest_pareto.model.metrics import Direction, Metric, MetricRegistry, Variability
 from pytest_pareto.probes import WallTimeProbe, builtin_probes
-from pytest_pareto.recorder import Recorder, select_probes
 
 
 def make_recorder(**kwargs: object) -> Recorder:

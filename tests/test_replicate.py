@@ -10,13 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from pytest_pareto._pytest_replicate import parse_age, stale_warnings
 from pytest_pareto.errors import ConfigError, MeasurementError
-from pytest_pareto.judging import judge
-from pytest_pareto.machine import current_machine
-from pytest_pareto.metrics import BUILTIN_METRICS, Metric
-from pytest_pareto.model import Sample
-from pytest_pareto.replicate import (
+from pytest_pareto.judging.stats import SequentialDesign
+from pytest_pareto.judging.verdict import judge
+from pytest_pareto.model.machine import current_machine
+from pytest_pareto.model.metrics import BUILTIN_METRICS, Metric
+from pytest_pareto.model.points import Sample
+from pytest_pareto.plugin.replication import parse_age, stale_warnings
+from pytest_pareto.replication.schedule import (
     REPLICA_ENV,
     Replication,
     Side,
@@ -28,7 +29,6 @@ from pytest_pareto.replicate import (
     worker_environment,
     write_runs,
 )
-from pytest_pareto.stats import SequentialDesign
 from tests.conftest import make_point
 from tests.worker_project import MEASURED, WORK
 
@@ -248,8 +248,8 @@ def test_run_worker_reads_what_a_real_process_wrote(tmp_path: Path) -> None:
     script = textwrap.dedent(
         """
         import json, sys
-        from pytest_pareto.replicate import TestRun, WorkerRequest, write_runs
-        from pytest_pareto.model import Sample
+        from pytest_pareto.replication.schedule import TestRun, WorkerRequest, write_runs
+        from pytest_pareto.model.points import Sample
         request = WorkerRequest.load(sys.argv[1])
         runs = [TestRun(t, "passed", {}, {"x": Sample((1.0,))}) for t in request.tests]
         write_runs(request.out, runs)

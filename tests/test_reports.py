@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from cli_support import measured_module
 
-from pytest_pareto.run_report import REPORT_FORMAT, load_report
+from pytest_pareto.reports.run_report import REPORT_FORMAT, load_report
 
 try:  # imported before any pytester run, which would unload it afterwards
     from PIL import Image
@@ -223,8 +223,8 @@ def test_html_report_is_self_contained(pytester: pytest.Pytester) -> None:
     # plots are capped, most severe test first
     code = (
         "import sys\n"
-        "from pytest_pareto.report_html import render_html\n"
-        "from pytest_pareto.run_report import load_report\n"
+        "from pytest_pareto.reports.html import render_html\n"
+        "from pytest_pareto.reports.run_report import load_report\n"
         "sys.stdout.write(render_html(load_report('r.json'), max_plots=1))\n"
     )
     capped = subprocess.run(
@@ -296,14 +296,14 @@ def test_report_and_command_modules_import_no_plotting_library() -> None:
     """matplotlib (and numpy) load only when a figure is drawn."""
     modules = [
         "pytest_pareto.cli",
-        "pytest_pareto.run_report",
-        "pytest_pareto.report_markdown",
-        "pytest_pareto.report_html",
-        "pytest_pareto.plotting",
-        "pytest_pareto.snapshots",
-        "pytest_pareto.frontier_compare",
-        "pytest_pareto.pruning",
-        "pytest_pareto.export",
+        "pytest_pareto.reports.run_report",
+        "pytest_pareto.reports.markdown",
+        "pytest_pareto.reports.html",
+        "pytest_pareto.reports.plots",
+        "pytest_pareto.cli._snapshots",
+        "pytest_pareto.cli._frontier_compare",
+        "pytest_pareto.cli._pruning",
+        "pytest_pareto.reports.export",
     ]
     code = (
         "import importlib, json, sys\n"

@@ -14,19 +14,19 @@ from collections.abc import Callable
 
 import pytest
 
-from pytest_pareto.dominance import Relation
 from pytest_pareto.errors import ConfigError
-from pytest_pareto.judging import JudgePolicy, judge
-from pytest_pareto.metrics import BUILTIN_METRICS, Direction, Metric, Tolerance, Variability
-from pytest_pareto.model import Observation, Point, Sample
-from pytest_pareto.report import verdict_message
-from pytest_pareto.stats import (
+from pytest_pareto.judging.dominance import Relation
+from pytest_pareto.judging.stats import (
     RankComparator,
     SequentialDesign,
     mann_whitney_greater,
     needs_more_processes,
     ratio_interval,
 )
+from pytest_pareto.judging.verdict import JudgePolicy, judge
+from pytest_pareto.model.metrics import BUILTIN_METRICS, Direction, Metric, Tolerance, Variability
+from pytest_pareto.model.points import Observation, Point, Sample
+from pytest_pareto.reports.words import verdict_message
 
 WALL = BUILTIN_METRICS["wall_time"]
 THROUGHPUT = Metric("throughput", "items/s", Direction.HIGHER, Variability.NOISY)
@@ -137,7 +137,7 @@ def test_normal_approximation_is_close_to_the_exact_distribution(
         for _ in range(5)
     ]
     exact = [mann_whitney_greater(x, y) for x, y in pairs]
-    monkeypatch.setattr("pytest_pareto.stats.EXACT_LIMIT", 0)
+    monkeypatch.setattr("pytest_pareto.judging.stats.EXACT_LIMIT", 0)
     approximate = [mann_whitney_greater(x, y) for x, y in pairs]
     for e, a in zip(exact, approximate, strict=True):
         assert abs(e - a) < 0.01

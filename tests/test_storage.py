@@ -9,9 +9,9 @@ import pytest
 from conftest import ACCURACY, WALL_TIME
 
 from pytest_pareto.errors import BaselineFileError, ConfigError
-from pytest_pareto.machine import current_machine
-from pytest_pareto.model import HistoryEntry, Observation, Point, Sample, TestBaseline
-from pytest_pareto.storage import SCHEMA_VERSION, BaselineFile, Store, format_json
+from pytest_pareto.model.machine import current_machine
+from pytest_pareto.model.points import HistoryEntry, Observation, Point, Sample, TestBaseline
+from pytest_pareto.store.baseline_files import SCHEMA_VERSION, BaselineFile, Store, format_json
 
 
 def sample_baseline(test_id: str = "tests/test_m.py::test_a") -> TestBaseline:

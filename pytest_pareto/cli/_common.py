@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from pytest_pareto.errors import ConfigError
-from pytest_pareto.model import TestBaseline
-from pytest_pareto.storage import Store
+from pytest_pareto.model.points import TestBaseline
+from pytest_pareto.store.baseline_files import Store
 
 __all__ = [
     "DEFAULT_STORE",

@@ -15,14 +15,14 @@ from pytest_pareto.cli._common import (
     EXIT_USAGE,
     Command,
 )
+from pytest_pareto.cli._frontier_compare import TestComparison, compare_snapshots, status_counts
+from pytest_pareto.cli._snapshots import Snapshot, load_snapshot
 from pytest_pareto.errors import ConfigError
-from pytest_pareto.frontier_compare import TestComparison, compare_snapshots, status_counts
-from pytest_pareto.judging import JudgePolicy
-from pytest_pareto.machine import Matching
-from pytest_pareto.metrics import Tolerance
-from pytest_pareto.report import render_table, verdict_message
-from pytest_pareto.report_markdown import markdown_table
-from pytest_pareto.snapshots import Snapshot, load_snapshot
+from pytest_pareto.judging.verdict import JudgePolicy
+from pytest_pareto.model.machine import Matching
+from pytest_pareto.model.metrics import Tolerance
+from pytest_pareto.reports.markdown import markdown_table
+from pytest_pareto.reports.words import render_table, verdict_message
 
 __all__ = ["COMMAND"]
 

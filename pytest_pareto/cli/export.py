@@ -17,7 +17,7 @@ from pytest_pareto.cli._common import (
     stored_tests,
 )
 from pytest_pareto.errors import ConfigError
-from pytest_pareto.export import EXPORT_FORMATS, export
+from pytest_pareto.reports.export import EXPORT_FORMATS, export
 
 __all__ = ["COMMAND"]
 

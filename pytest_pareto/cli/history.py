@@ -6,8 +6,8 @@ import argparse
 import textwrap
 
 from pytest_pareto.cli._common import EXIT_OK, Command, add_store_argument, find_test, open_store
-from pytest_pareto.report import render_table
-from pytest_pareto.store_tables import ARROW_LEGEND, history_table
+from pytest_pareto.reports.store_tables import ARROW_LEGEND, history_table
+from pytest_pareto.reports.words import render_table
 
 __all__ = ["COMMAND"]
 

@@ -6,11 +6,12 @@ import argparse
 import textwrap
 from pathlib import Path
 
-from pytest_pareto.benchmark_import import import_runs, read_benchmark_file, run_files
+from pytest_pareto.cli._benchmark_import import import_runs, read_benchmark_file, run_files
 from pytest_pareto.cli._common import EXIT_OK, EXIT_USAGE, Command
-from pytest_pareto.machine import Matching
-from pytest_pareto.report import format_value, render_table
-from pytest_pareto.storage import Store
+from pytest_pareto.model.machine import Matching
+from pytest_pareto.model.units import format_value
+from pytest_pareto.reports.words import render_table
+from pytest_pareto.store.baseline_files import Store
 
 __all__ = ["COMMAND"]
 

@@ -18,7 +18,7 @@ from pytest_pareto.cli._common import (
     stored_tests,
 )
 from pytest_pareto.errors import ConfigError
-from pytest_pareto.plotting import FIGURE_FORMATS, frontier_figure, save_figure
+from pytest_pareto.reports.plots import FIGURE_FORMATS, frontier_figure, save_figure
 
 __all__ = ["COMMAND", "figure_name"]
 

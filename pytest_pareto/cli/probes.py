@@ -9,9 +9,9 @@ import json
 import textwrap
 
 from pytest_pareto.cli._common import EXIT_OK, Command
-from pytest_pareto.machine import current_machine
-from pytest_pareto.probe_report import gpu_note, report_json, report_lines
+from pytest_pareto.model.machine import current_machine
 from pytest_pareto.probes import builtin_probes
+from pytest_pareto.probes.probe_report import gpu_note, report_json, report_lines
 
 __all__ = ["COMMAND"]
 

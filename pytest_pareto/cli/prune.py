@@ -13,8 +13,8 @@ from pytest_pareto.cli._common import (
     open_store,
     stored_tests,
 )
-from pytest_pareto.machine import current_machine
-from pytest_pareto.pruning import MachineRule, apply_prune, collect_test_ids, plan_prune
+from pytest_pareto.cli._pruning import MachineRule, apply_prune, collect_test_ids, plan_prune
+from pytest_pareto.model.machine import current_machine
 
 __all__ = ["COMMAND"]
 

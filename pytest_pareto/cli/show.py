@@ -15,8 +15,8 @@ from pytest_pareto.cli._common import (
     open_store,
     stored_tests,
 )
-from pytest_pareto.report import render_table
-from pytest_pareto.store_tables import ARROW_LEGEND, frontier_table, machines_of
+from pytest_pareto.reports.store_tables import ARROW_LEGEND, frontier_table, machines_of
+from pytest_pareto.reports.words import render_table
 
 __all__ = ["COMMAND"]
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
-from pytest_pareto.metrics import Metric
+from pytest_pareto.model.metrics import Metric
 
 __all__ = ["Availability", "CallProbe", "Probe", "Scope"]
 

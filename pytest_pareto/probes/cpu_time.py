@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 
-from pytest_pareto.metrics import BUILTIN_METRICS, Metric
+from pytest_pareto.model.metrics import BUILTIN_METRICS, Metric
 from pytest_pareto.probes._protocol import Availability, Scope
 
 __all__ = ["CpuTimeProbe"]

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pytest_pareto.errors import ConfigError
-from pytest_pareto.metrics import BUILTIN_METRICS, Metric
+from pytest_pareto.model.metrics import BUILTIN_METRICS, Metric
 from pytest_pareto.probes._protocol import Availability, Probe, Scope
 
 __all__ = ["TDP_TABLE", "CpuPower", "EnergyEstimateProbe", "lookup_tdp", "parse_tdp"]
@@ -135,7 +135,7 @@ class EnergyEstimateProbe:
         if not self._looked_up:
             self._looked_up = True
             if self._cpu_model is None:
-                from pytest_pareto.machine import current_machine
+                from pytest_pareto.model.machine import current_machine
 
                 self._cpu_model = current_machine().cpu_model
             self._power = lookup_tdp(self._cpu_model)

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pytest_pareto.errors import MeasurementError
-from pytest_pareto.metrics import BUILTIN_METRICS, Metric
+from pytest_pareto.model.metrics import BUILTIN_METRICS, Metric
 from pytest_pareto.probes._protocol import Availability, Scope
 from pytest_pareto.probes._torch_default import RunsWhereTorchIsImported
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_pareto.errors import MeasurementError
-from pytest_pareto.metrics import BUILTIN_METRICS, Metric
+from pytest_pareto.model.metrics import BUILTIN_METRICS, Metric
 from pytest_pareto.probes._protocol import Availability, Scope
 
 __all__ = ["InstructionsProbe", "count_instructions"]

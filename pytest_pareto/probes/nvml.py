@@ -23,8 +23,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from pytest_pareto.errors import MeasurementError
-from pytest_pareto.metrics import BUILTIN_METRICS, Metric
-from pytest_pareto.nvml_devices import GpuDevice, NvmlUnavailable, open_nvml
+from pytest_pareto.model.metrics import BUILTIN_METRICS, Metric
+from pytest_pareto.model.nvml_devices import GpuDevice, NvmlUnavailable, open_nvml
 from pytest_pareto.probes._protocol import Availability, Scope
 from pytest_pareto.probes._torch_default import RunsWhereTorchIsImported
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import tracemalloc
 from collections.abc import Mapping
 
-from pytest_pareto.metrics import BUILTIN_METRICS, Metric
+from pytest_pareto.model.metrics import BUILTIN_METRICS, Metric
 from pytest_pareto.probes._protocol import Availability, Scope
 
 __all__ = ["PyAllocProbe", "PyAllocRetainedProbe"]

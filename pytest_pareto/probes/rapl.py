@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pytest_pareto.errors import MeasurementError
-from pytest_pareto.metrics import BUILTIN_METRICS, Metric
+from pytest_pareto.model.metrics import BUILTIN_METRICS, Metric
 from pytest_pareto.probes._protocol import Availability, Scope
 
 __all__ = ["EnergyCounter", "RaplProbe", "find_counters"]

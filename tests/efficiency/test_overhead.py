@@ -16,14 +16,14 @@ from pathlib import Path
 
 import pytest
 
-from pytest_pareto.dominance import compare_values
-from pytest_pareto.judging import JudgePolicy, Outcome, judge
-from pytest_pareto.measure import MeasureOptions, measure
-from pytest_pareto.metrics import BUILTIN_METRICS, Direction, Metric, Tolerance, Variability
-from pytest_pareto.model import Observation, Point, Sample, TestBaseline
+from pytest_pareto.judging.dominance import compare_values
+from pytest_pareto.judging.stats import RankComparator
+from pytest_pareto.judging.verdict import JudgePolicy, Outcome, judge
+from pytest_pareto.measuring.measure import MeasureOptions, measure
+from pytest_pareto.model.metrics import BUILTIN_METRICS, Direction, Metric, Tolerance, Variability
+from pytest_pareto.model.points import Observation, Point, Sample, TestBaseline
 from pytest_pareto.probes import WallTimeProbe
-from pytest_pareto.stats import RankComparator
-from pytest_pareto.storage import Store
+from pytest_pareto.store.baseline_files import Store
 
 OVERHEAD = pytest.mark.pareto(
     metrics=["wall_time", "py_alloc_peak"],

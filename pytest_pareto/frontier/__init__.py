@@ -1,0 +1,1 @@
+"""The frontier: which stored points compare, accepting points, variant groups, indicators."""

@@ -1,0 +1,1 @@
+"""Judging one point against another: dominance, statistics, censoring, budgets, the verdict."""

@@ -1,0 +1,1 @@
+"""Measuring a call: the loop, the recorder, quality metrics, derived objectives, options."""

@@ -1,0 +1,1 @@
+"""Metrics, points, the machine and units: the data every layer shares."""

@@ -1,0 +1,1 @@
+"""Replication over processes: the schedule, replica requests and results, git worktrees."""

@@ -1,0 +1,1 @@
+"""Verdicts in words, tables, run reports (JSON, markdown, HTML) and plots."""

@@ -1,0 +1,1 @@
+"""Baseline files on disk: versioned JSON, migrations, temporary files and locks."""

@@ -1,0 +1,347 @@
+"""Baseline files: one versioned JSON file per test module under ``baselines/``.
+
+Files are written with sorted keys, two-space indentation and a trailing newline so that
+diffs are small and merges local; every write is atomic (temporary file, fsync, rename) and
+happens under a lock file, so a reader sees the old file or the new one, never a mix.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import json
+import os
+import stat
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from pytest_pareto.errors import BaselineFileError, ConfigError
+from pytest_pareto.model.metrics import BUILTIN_METRICS
+from pytest_pareto.model.points import TestBaseline
+from pytest_pareto.store.locks import file_lock
+from pytest_pareto.store.migrations import OLDEST_SCHEMA_VERSION, migrate
+from pytest_pareto.store.temp_files import TEMP_PREFIX, TEMP_SUFFIX, temp_prefix
+
+__all__ = [
+    "FORMAT_NAME",
+    "SCHEMA_VERSION",
+    "BaselineFile",
+    "Store",
+    "format_json",
+    "split_test_id",
+]
+
+FORMAT_NAME = "pytest-pareto baselines"
+SCHEMA_VERSION = 1
+MAX_FILE_BYTES = 64 * 1024 * 1024
+"""Refuse to parse larger files: a baseline file this big is a mistake or an attack."""
+
+_TEMP_PREFIX = TEMP_PREFIX
+_CONFLICT_MARKERS = ("\n<<<<<<< ", "\n=======\n", "\n>>>>>>> ")
+
+
+def split_test_id(test_id: str) -> tuple[str, str]:
+    """Split a node id into (module path, name within the module)."""
+    module, sep, name = test_id.partition("::")
+    if not sep:
+        return module, ""
+    return module, name
+
+
+def format_json(data: Any) -> str:
+    """Stable, diffable JSON: sorted keys, 2-space indent, number lists on one line, newline.
+
+    Raises ``ValueError`` for NaN or infinity, which JSON cannot hold.
+    """
+
+    def scalar(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False, allow_nan=False)
+
+    def render(value: Any, depth: int) -> str:
+        pad, inner = "  " * depth, "  " * (depth + 1)
+        if isinstance(value, dict):
+            if not value:
+                return "{}"
+            items = [
+                f"{inner}{scalar(str(k))}: {render(v, depth + 1)}" for k, v in sorted(value.items())
+            ]
+            return "{\n" + ",\n".join(items) + "\n" + pad + "}"
+        if isinstance(value, list | tuple):
+            if not value:
+                return "[]"
+            if all(isinstance(v, int | float | str | bool) or v is None for v in value):
+                return "[" + ", ".join(scalar(v) for v in value) + "]"
+            items = [inner + render(v, depth + 1) for v in value]
+            return "[\n" + ",\n".join(items) + "\n" + pad + "]"
+        return scalar(value)
+
+    return render(data, 0) + "\n"
+
+
+def _reject_constant(token: str) -> float:
+    raise ValueError(f"{token} is not allowed in baseline files")
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    # Parsing builds many small acyclic objects; cyclic collections triggered meanwhile scan
+    # the whole heap again and again (nearly half the time of loading a large store).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # A hand-merged file may hold a key twice; json would silently keep the last one.
+    data = dict(pairs)
+    if len(data) != len(pairs):
+        keys = [key for key, _ in pairs]
+        duplicate = next(key for key in keys if keys.count(key) > 1)
+        raise ValueError(f"key {duplicate!r} appears twice in one object")
+    return data
+
+
+class BaselineFile:
+    """The parsed content of one baseline file: the baselines of one test module."""
+
+    def __init__(self, path: Path, tests: Mapping[str, TestBaseline] | None = None) -> None:
+        self.path = path
+        self.tests: dict[str, TestBaseline] = dict(tests or {})
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT_NAME,
+            "schema_version": SCHEMA_VERSION,
+            "tests": {name: baseline.to_json() for name, baseline in sorted(self.tests.items())},
+        }
+
+    def dumps(self) -> str:
+        return format_json(self.to_json())
+
+    @classmethod
+    def parse(cls, path: Path, text: str, module: str) -> BaselineFile:
+        """Parse and validate a file's text; raise :class:`BaselineFileError` saying why not."""
+        with _gc_paused():
+            return cls._parse(path, text, module)
+
+    @classmethod
+    def _parse(cls, path: Path, text: str, module: str) -> BaselineFile:
+        if text.startswith("<<<<<<< ") or any(marker in text for marker in _CONFLICT_MARKERS):
+            raise BaselineFileError(
+                path,
+                "holds unresolved git merge conflict markers",
+                "resolve it: take one side (`git checkout --ours FILE` or `--theirs FILE`) and "
+                "re-run `pytest --pareto-update` on the other side's code to add its results",
+            )
+        try:
+            data = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
+        except (ValueError, RecursionError) as exc:
+            raise BaselineFileError(path, f"not valid JSON ({exc})") from None
+        if not isinstance(data, dict) or data.get("format") != FORMAT_NAME:
+            raise BaselineFileError(
+                path, f'not a pytest-pareto baseline file (no "format": "{FORMAT_NAME}")'
+            )
+        version = data.get("schema_version")
+        if not isinstance(version, int) or isinstance(version, bool):
+            raise BaselineFileError(path, "'schema_version' must be an integer")
+        if version > SCHEMA_VERSION:
+            raise BaselineFileError(
+                path,
+                f"written by a newer pytest-pareto (schema {version}, this one reads up to "
+                f"{SCHEMA_VERSION})",
+                "upgrade pytest-pareto (pip install -U pytest-pareto)",
+            )
+        if version < OLDEST_SCHEMA_VERSION:
+            raise BaselineFileError(path, f"unknown schema version {version}")
+        if version < SCHEMA_VERSION:
+            data = migrate(path, data, version, SCHEMA_VERSION)
+        tests = data.get("tests")
+        if not isinstance(tests, dict):
+            raise BaselineFileError(path, "'tests' must be an object")
+        parsed = {}
+        for name, entry in tests.items():
+            test_id = f"{module}::{name}" if name else module
+            try:
+                parsed[name] = TestBaseline.from_json(test_id, entry, str(path))
+            except ConfigError as exc:
+                raise BaselineFileError(path, str(exc).removeprefix(f"{path}: ")) from None
+            except (TypeError, ValueError, KeyError, AttributeError, OverflowError) as exc:
+                raise BaselineFileError(path, f"test {name!r} is malformed ({exc!r})") from None
+        for baseline in parsed.values():
+            _check_values(path, baseline)
+        return cls(path, parsed)
+
+
+_NON_NEGATIVE_UNITS = frozenset({"s", "B", "J", "FLOP"})
+"""Units of quantities that cannot be negative (a time, a size, an energy, a count)."""
+
+
+def _check_values(path: Path, baseline: TestBaseline) -> None:
+    # Values are finite already (the model rejects others); here: no negative time or size.
+    for point in [*baseline.points, *(h.point for h in baseline.history)]:
+        for name, obs in point.observations.items():
+            metric = baseline.metrics.get(name) or BUILTIN_METRICS.get(name)
+            if metric is None or metric.unit not in _NON_NEGATIVE_UNITS:
+                continue
+            for sample in obs.samples:
+                lowest = min(sample.rounds)
+                if not lowest >= 0:
+                    raise BaselineFileError(
+                        path,
+                        f"{baseline.test_id}: {name} = {lowest!r} {metric.unit} is negative, "
+                        "which a measurement cannot be",
+                    )
+
+
+class Store:
+    """The baselines of a project, under one root folder."""
+
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root)
+        self._parsed: dict[Path, tuple[tuple[int, ...], BaselineFile | BaselineFileError]] = {}
+
+    def path_for(self, test_id: str) -> Path:
+        module, _ = split_test_id(test_id)
+        parts = [part if part not in ("", ".", "..") else "_" for part in module.split("/")]
+        return self.root.joinpath(*parts).with_name(parts[-1] + ".json")
+
+    def _module_of(self, path: Path) -> str:
+        relative = path.relative_to(self.root).as_posix()
+        return relative.removesuffix(".json")
+
+    def read_file(self, path: Path) -> BaselineFile:
+        """Parse one baseline file; a missing file is an empty one."""
+        try:
+            info = path.stat()
+        except FileNotFoundError:
+            return BaselineFile(path)
+        except OSError as exc:
+            raise BaselineFileError(path, f"cannot be read ({exc.strerror})") from None
+        return self._parse_file(path, info)
+
+    def _parse_file(self, path: Path, info: os.stat_result) -> BaselineFile:
+        size = info.st_size
+        if not stat.S_ISREG(info.st_mode):
+            raise BaselineFileError(path, "is not a regular file", "remove it")
+        too_big = BaselineFileError(
+            path,
+            f"is over the {MAX_FILE_BYTES}-byte limit ({size} bytes), far larger than "
+            "pytest-pareto writes",
+            "restore the committed file (`git checkout -- FILE`) or remove it",
+        )
+        if size > MAX_FILE_BYTES:
+            raise too_big
+        try:
+            with path.open("rb") as handle:
+                # read(n) allocates n bytes up front: ask for the size stat() gave, and
+                # only if the file grew since, for the rest up to the limit.
+                raw = handle.read(size + 1)
+                if len(raw) > size:
+                    raw += handle.read(MAX_FILE_BYTES + 1 - len(raw))
+            text = raw.decode("utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise BaselineFileError(path, f"cannot be read ({exc})") from None
+        if len(raw) > MAX_FILE_BYTES:
+            raise too_big
+        return BaselineFile.parse(path, text, self._module_of(path))
+
+    def load(self, test_id: str) -> TestBaseline | None:
+        """The stored baseline of one test, or ``None``.
+
+        A file is parsed once while it stays the same (same inode, size and modification
+        time), however many of its tests are loaded; a bad file raises the same error again.
+        """
+        _, name = split_test_id(test_id)
+        return self._read_cached(self.path_for(test_id)).tests.get(name)
+
+    def _read_cached(self, path: Path) -> BaselineFile:
+        try:
+            info = path.stat()
+        except FileNotFoundError:
+            self._parsed.pop(path, None)
+            return BaselineFile(path)
+        except OSError as exc:
+            raise BaselineFileError(path, f"cannot be read ({exc.strerror})") from None
+        key = (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+        cached = self._parsed.get(path)
+        if cached is None or cached[0] != key:
+            result: BaselineFile | BaselineFileError
+            try:
+                result = self._parse_file(path, info)
+            except BaselineFileError as exc:
+                result = exc
+            cached = self._parsed[path] = (key, result)
+        if isinstance(cached[1], BaselineFileError):
+            raise cached[1]
+        return cached[1]
+
+    def iter_files(self) -> Iterator[Path]:
+        if not self.root.is_dir():
+            return
+        for path in sorted(self.root.rglob("*.json")):
+            if not path.name.startswith(_TEMP_PREFIX) and path.is_file():
+                yield path
+
+    def iter_baselines(self) -> Iterator[TestBaseline]:
+        for path in self.iter_files():
+            yield from self.read_file(path).tests.values()
+
+    @contextlib.contextmanager
+    def locked(self, path: Path) -> Iterator[None]:
+        """Hold the lock of one baseline file (kept outside the repository, per host)."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with file_lock(path):
+            yield
+
+    def update(
+        self,
+        test_id: str,
+        change: Callable[[TestBaseline | None], TestBaseline | None],
+    ) -> TestBaseline | None:
+        """Read-modify-write one test's baseline under the file's lock.
+
+        ``change`` gets the baseline as it is on disk now and returns the new one (``None``
+        removes the test).
+        """
+        path = self.path_for(test_id)
+        _, name = split_test_id(test_id)
+        with self.locked(path):
+            current = self.read_file(path)
+            new = change(current.tests.get(name))
+            if new is None:
+                current.tests.pop(name, None)
+            else:
+                current.tests[name] = new
+            self._write(current)
+        return new
+
+    def _write(self, content: BaselineFile) -> None:
+        path = content.path
+        if not content.tests:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+            return
+        text = content.dumps()
+        fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path), suffix=TEMP_SUFFIX, dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
+        with contextlib.suppress(OSError):
+            dir_fd = os.open(path.parent, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
