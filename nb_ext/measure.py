@@ -63,7 +63,7 @@ def measure_cell(session: Session, request: CellRequest) -> ParetoResult | None:
         raise usage_error(
             f"--quality {spec.quality}: the cell must end with an expression to record"
         )
-    probes = cell_probes(spec, cell)
+    probes = _cell_probes(spec, cell)
     record_to = os.environ.get(RECORD_ENV)
     gate = session.gate(location)
     better = _quality_direction(gate, spec, test_id, stored=not record_to)
@@ -87,7 +87,7 @@ def measure_cell(session: Session, request: CellRequest) -> ParetoResult | None:
     return result
 
 
-def cell_probes(spec: CellSpec, cell: CompiledCell) -> list[Probe]:
+def _cell_probes(spec: CellSpec, cell: CompiledCell) -> list[Probe]:
     """The probes that measure the cell: those ``--metrics`` names, available here."""
     probes = select_probes(builtin_probes(), spec.options.metrics)
     named = set(spec.options.metrics or ()) | set(spec.options.tolerance)
