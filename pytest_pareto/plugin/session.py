@@ -19,7 +19,6 @@ import pytest
 
 from pytest_pareto.measuring.options import MARKER_ARGUMENTS
 from pytest_pareto.measuring.recorder import Recorder
-from pytest_pareto.plugin import xdist
 from pytest_pareto.plugin.accepting import accept_verdicts
 from pytest_pareto.plugin.benchmark_alias import BenchmarkAlias, check_no_benchmark_plugin
 from pytest_pareto.plugin.notebooks import NotebookCollector, NotebookRunner
@@ -28,6 +27,7 @@ from pytest_pareto.plugin.reports import ReportFiles
 from pytest_pareto.plugin.results import FAILED_AFTER_JUDGING, RunResults
 from pytest_pareto.plugin.run import MeasuringRun
 from pytest_pareto.plugin.settings import Settings
+from pytest_pareto.plugin.xdist import header_lines, is_xdist_worker
 from pytest_pareto.reports.run_report import RunReport
 
 __all__ = ["ParetoSession", "recorder_for", "start", "stop"]
@@ -74,7 +74,7 @@ class ParetoSession:
         self.results = RunResults()
         self.run = MeasuringRun(config, settings.run, self.results) if settings.run else None
         in_replica = self.run is not None and self.run.replica is not None
-        self.writes_results = not (xdist.is_xdist_worker(config) or in_replica)
+        self.writes_results = not (is_xdist_worker(config) or in_replica)
         """Whether this process accepts, reports and sums up the run's results."""
         self.report_files = ReportFiles(config.invocation_params.dir, settings.reports)
         self._registered: list[object] = []
@@ -107,7 +107,7 @@ class ParetoSession:
     def pytest_report_header(self, config: pytest.Config) -> list[str]:
         if self.run is None:
             return []
-        return [*xdist.header_lines(config, self.run.settings), *self.run.header_lines()]
+        return [*header_lines(config, self.run.settings), *self.run.header_lines()]
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         if self.run is not None and self.writes_results:

@@ -9,7 +9,6 @@ session ends.
 
 from __future__ import annotations
 
-from collections.abc import Generator
 from dataclasses import replace
 
 import pytest
@@ -55,14 +54,16 @@ class Replica:
             options = replace(options, max_time=self.process_max_time)
         return probes, options
 
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_makereport(
-        self, item: pytest.Item, call: pytest.CallInfo[None]
-    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-        report = yield
-        if call.when == "call":
-            self._keep_samples(item)
-        test_id = item.nodeid
+    def pytest_runtest_teardown(self, item: pytest.Item) -> None:
+        """Keep what the test measured (its body has run)."""
+        recorder = item.stash.get(recorder_key, None)
+        point = recorder.point() if recorder is not None else None
+        if recorder is not None and point is not None:
+            samples = {name: obs.samples[0] for name, obs in point.observations.items()}
+            self.measured[item.nodeid] = (recorder.metrics, samples)
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        test_id = report.nodeid
         if report.failed:
             outcome = "failed" if report.when == "call" else "error"
             crash = getattr(report.longrepr, "reprcrash", None)
@@ -73,14 +74,6 @@ class Replica:
             self.outcomes[test_id] = ("skipped", "")
         elif report.when == "call":
             self.outcomes.setdefault(test_id, ("passed", ""))
-        return report
-
-    def _keep_samples(self, item: pytest.Item) -> None:
-        recorder = item.stash.get(recorder_key, None)
-        point = recorder.point() if recorder is not None else None
-        if recorder is not None and point is not None:
-            samples = {name: obs.samples[0] for name, obs in point.observations.items()}
-            self.measured[item.nodeid] = (recorder.metrics, samples)
 
     def pytest_sessionfinish(self) -> None:
         runs = []
