@@ -72,7 +72,9 @@ class ParetoSession:
         self.config = config
         self.settings = settings
         self.results = RunResults()
-        self.run = MeasuringRun(config, settings.run, self.results) if settings.run else None
+        self.run = (
+            MeasuringRun(config, settings.run, self.results) if settings.run is not None else None
+        )
         in_replica = self.run is not None and self.run.replica is not None
         self.writes_results = not (is_xdist_worker(config) or in_replica)
         """Whether this process accepts, reports and sums up the run's results."""
