@@ -47,11 +47,11 @@ def test_against_the_previous_commit_catches_a_slowdown(
     base = git(repository, "rev-parse", "HEAD~1")[:10]
     result.stdout.fnmatch_lines(
         [
-            "pareto: measuring 1 test in worker processes, baseline from HEAD~1",
+            "pareto: measuring 1 test in replica processes, baseline from HEAD~1",
             "*pareto: dominated*",
             f"*against point * (recorded *, commit {base}), measured from HEAD~1 in this run",
             "*wall_time*worse*ratio*95% CI*4 vs 4 processes*",
-            "replicated 1 test in 8 worker processes (baseline from HEAD~1)*",
+            "replicated 1 test in 8 replica processes (baseline from HEAD~1)*",
         ]
     )
     assert git(repository, "worktree", "list").count("\n") == 1  # the temporary one is gone

@@ -151,7 +151,7 @@ def test_reference_only_tests_get_one_reference_run_without_noisy_tests() -> Non
 def test_failures_leave_the_loop_with_the_reason() -> None:
     replicas = ScriptedReplicas(fail={"bad": "AssertionError: only in a fresh process"})
     state = replicate(["ok", "bad"], {"ok": DESIGN, "bad": DESIGN}, replicas, lambda t, s: False)
-    assert "failed in a candidate worker" in state.problems["bad"]
+    assert "failed in a candidate replica" in state.problems["bad"]
     assert "only in a fresh process" in state.problems["bad"]
     assert [ids for _, ids, _ in replicas.calls][1:] == [("ok",)] * 4
 
@@ -177,10 +177,10 @@ def test_a_test_missing_at_the_reference_is_absent_not_a_failure() -> None:
 
 def test_a_crashing_replica_is_reported_for_its_tests() -> None:
     def crash(side: Side, ids: Sequence[str], noisy_only: bool) -> dict[str, TestRun]:
-        raise MeasurementError("the worker wrote no results")
+        raise MeasurementError("the replica wrote no results")
 
     state = replicate(["a"], {"a": DESIGN}, crash, lambda t, s: False)
-    assert "the candidate worker failed: the worker wrote no results" in state.problems["a"]
+    assert "the candidate replica failed: the replica wrote no results" in state.problems["a"]
 
 
 def test_a_crashing_reference_replica_is_a_problem_not_an_absent_test() -> None:
@@ -196,7 +196,7 @@ def test_a_crashing_reference_replica_is_a_problem_not_an_absent_test() -> None:
         lambda t, s: False,
         against=True,
     )
-    assert "reference worker failed: no module named model" in state.reference_problems["a"]
+    assert "reference replica failed: no module named model" in state.reference_problems["a"]
     assert "a" not in state.reference_absent
     assert state.processes(Side.CANDIDATE, "a") == 2
 
@@ -345,10 +345,10 @@ def test_ten_times_slower_fails_with_ratio_interval_and_processes(
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(
         [
-            "pareto: measuring 1 test in worker processes",
+            "pareto: measuring 1 test in replica processes",
             "pareto replication: 0/4 processes measured, 1 test remaining (batch 1)",
             "pareto replication: 3/4 processes measured, 1 test remaining (batch 4)",
-            "replicated 1 test in 4 worker processes*",
+            "replicated 1 test in 4 replica processes*",
         ]
     )
     stored = json.loads((pytester.path / "baselines" / "test_measured.py.json").read_text())
@@ -390,7 +390,7 @@ def test_a_test_failing_only_in_a_replica_fails_with_the_reason(pytester: pytest
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
-            "*could not be measured in worker processes: it failed in a candidate worker*",
+            "*could not be measured in replica processes: it failed in a candidate replica*",
             "*depends on its process*",
         ]
     )
@@ -431,9 +431,9 @@ def test_grouped_tests_are_replicated_against_their_groups_frontier(
     result.assert_outcomes(passed=2)
     result.stdout.fnmatch_lines(
         [
-            "pareto: measuring 2 tests in worker processes",
+            "pareto: measuring 2 tests in replica processes",
             "*wall_time*2 vs 2 processes*",
-            "replicated 2 tests in 2 worker processes*",
+            "replicated 2 tests in 2 replica processes*",
         ]
     )
 
@@ -458,11 +458,11 @@ def test_only_tests_with_something_noisy_to_judge_are_replicated(
     )
     result = run(pytester, "--pareto-processes", "2")
     result.assert_outcomes(passed=2)
-    assert "worker processes" not in result.stdout.str()  # new: nothing to compare with
+    assert "replica processes" not in result.stdout.str()  # new: nothing to compare with
     run(pytester, "--pareto-update", "--pareto-processes", "2").assert_outcomes(passed=2)
     result = run(pytester, "--pareto-processes", "2")
     result.assert_outcomes(passed=2)
-    result.stdout.fnmatch_lines(["pareto: measuring 1 test in worker processes"])
+    result.stdout.fnmatch_lines(["pareto: measuring 1 test in replica processes"])
     # test_recorded ran once per run, plus once in the first batch of the update
     assert (pytester.path / "runs.txt").read_text().count("ran") == 4
 
@@ -577,7 +577,7 @@ def test_environment_variable_sets_the_default_processes(
     monkeypatch.setenv("PYTEST_PARETO_PROCESSES", "1")
     result = run(pytester, "--pareto-update")
     result.assert_outcomes(passed=1)
-    assert "worker processes" not in result.stdout.str()
+    assert "replica processes" not in result.stdout.str()
     monkeypatch.setenv("PYTEST_PARETO_PROCESSES", "some")
     result = run(pytester)
     assert result.ret == pytest.ExitCode.USAGE_ERROR

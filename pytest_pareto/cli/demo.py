@@ -92,7 +92,7 @@ STEPS = (
 
 def write_project(folder: Path, variant: Variant = BASELINE) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    # Five worker processes per side are plenty for the demo's large changes (default 20).
+    # Five replica processes per side are plenty for the demo's large changes (default 20).
     (folder / "pytest.ini").write_text(
         "[pytest]\naddopts = -p no:cacheprovider\npareto_processes = 5\n"
     )

@@ -40,7 +40,7 @@ class TestOptions:
     derived: tuple[DerivedObjective, ...] = ()
     """Derived objectives to compute (see :mod:`pytest_pareto.measuring.derived`)."""
     processes: int | None = None
-    """Most worker processes per side for noisy metrics; ``None``: the run's setting."""
+    """Most replica processes per side for noisy metrics; ``None``: the run's setting."""
 
     def measure_options(self, base: MeasureOptions) -> MeasureOptions:
         changes: dict[str, Any] = {}

@@ -88,7 +88,7 @@ class Sample:
         return None if self.scale is None else self.summary / self.scale
 
     def to_json(self) -> list[float] | dict[str, JSON]:
-        """The rounds, with the calibration when there is one (as worker processes send it)."""
+        """The rounds, with the calibration when there is one (as replica processes send it)."""
         if self.scale is None:
             return list(self.rounds)
         return {"rounds": list(self.rounds), "scale": self.scale}

@@ -143,9 +143,9 @@ def read_runs(path: Path | str) -> dict[str, TestRun]:
             raise ValueError(f"not a {FORMAT_NAME} file")
         return {tid: TestRun.from_json(tid, run) for tid, run in data["runs"].items()}
     except FileNotFoundError:
-        raise MeasurementError(f"the worker wrote no results ({path} is missing)") from None
+        raise MeasurementError(f"the replica wrote no results ({path} is missing)") from None
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise MeasurementError(f"the worker's results {path} are unreadable ({exc})") from None
+        raise MeasurementError(f"the replica's results {path} are unreadable ({exc})") from None
 
 
 def replica_environment(
@@ -198,7 +198,8 @@ def run_replica(
     except MeasurementError as exc:
         tail = log_path.read_text(encoding="utf-8", errors="replace")[-2000:]
         raise MeasurementError(
-            f"{exc}; the worker exited with status {completed.returncode}; its output ends:\n{tail}"
+            f"{exc}; the replica exited with status {completed.returncode}; "
+            f"its output ends:\n{tail}"
         ) from None
 
 
@@ -341,16 +342,16 @@ class _Schedule:
             runs = self.run_batch(side, ids, noisy_only)
         except MeasurementError as exc:
             for test_id in ids:
-                state.note(side, test_id, f"the {side.value} worker failed: {exc}")
+                state.note(side, test_id, f"the {side.value} replica failed: {exc}")
             return
         for test_id in ids:
             found = runs.get(test_id)
             if found is None:
-                state.note(side, test_id, f"the {side.value} worker did not run it")
+                state.note(side, test_id, f"the {side.value} replica did not run it")
                 if side is Side.REFERENCE:
                     state.reference_absent.add(test_id)
             elif found.outcome != "passed":
-                state.note(side, test_id, f"it {found.outcome} in a {side.value} worker")
+                state.note(side, test_id, f"it {found.outcome} in a {side.value} replica")
                 if found.message:
                     state.note(side, test_id, found.message)
             else:

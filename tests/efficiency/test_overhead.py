@@ -6,7 +6,7 @@ baseline file. Their stored frontiers live in the repository's ``baselines/tests
 re-record them with ``pytest tests/efficiency --pareto-update`` after a deliberate change.
 
 ``py_alloc_peak`` is deterministic and gates everywhere; ``wall_time`` is replicated over
-worker processes and judged with the rank test, against points of the same hardware.
+replica processes and judged with the rank test, against points of the same hardware.
 """
 
 from __future__ import annotations

@@ -114,7 +114,7 @@ class ReplicationController:
         started = time.perf_counter()
         self.launcher.prepare()
         self.announce(
-            f"measuring {len(noisy)} test{'s' if len(noisy) != 1 else ''} in worker processes"
+            f"measuring {len(noisy)} test{'s' if len(noisy) != 1 else ''} in replica processes"
             + (f", baseline from {against}" if against else "")
         )
         run_batch = self._run_locked if lock_batches else self.launcher.run_batch
@@ -194,7 +194,7 @@ class ReplicationController:
         if self.batches:
             tests, against = self.tests, self.settings.against
             lines.append(
-                f"replicated {tests} test{'s' if tests != 1 else ''} in {self.batches} worker "
+                f"replicated {tests} test{'s' if tests != 1 else ''} in {self.batches} replica "
                 f"processes{f' (baseline from {against})' if against else ''}, {self.seconds:.1f}s"
             )
         warnings = stale_warnings(verdicts, self.context.machine, self.settings.max_age_s)

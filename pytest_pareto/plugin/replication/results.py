@@ -52,7 +52,7 @@ class ReplicatedResults:
         state = self.by_test.get(test_id)
         if state is not None and test_id in state.problems:
             raise MeasurementError(
-                f"{test_id} could not be measured in worker processes: {state.problems[test_id]}"
+                f"{test_id} could not be measured in replica processes: {state.problems[test_id]}"
             )
         if state is not None and state.has(Side.CANDIDATE, test_id):
             observations: dict[str, Observation] = dict(point.observations)
