@@ -308,8 +308,9 @@ class HistoryEntry:
 
     event: str
     """``retired`` (a stored point the accepted one was worse than), ``pruned`` (dominated by
-    the accepted point), ``superseded`` (equal within tolerance to the accepted point) or
-    ``run`` (a measured run that was not accepted)."""
+    the accepted point), ``run`` (a measured run that did not move the frontier: judged only,
+    equal within tolerance to a stored point, or dominated by another variant) or
+    ``superseded`` (files of earlier versions: a point an equal result replaced)."""
     at: str
     point: Point
     verdict: str | None = None
