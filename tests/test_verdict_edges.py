@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
+
 import pytest
 from cli_support import measured_module
+from conftest import make_point
+
+from pytest_pareto.errors import BaselineFileError, ConfigError
+from pytest_pareto.judging.budgets import check_budgets, parse_budgets
+from pytest_pareto.judging.verdict import Outcome, judge
+from pytest_pareto.model.metrics import BUILTIN_METRICS, Metric, Tolerance
+from pytest_pareto.reports.words import verdict_message
+from pytest_pareto.store.baseline_files import FORMAT_NAME, SCHEMA_VERSION, Store
 
 
 def _run(pytester: pytest.Pytester, loss: float, *args: str) -> pytest.RunResult:
@@ -33,3 +45,124 @@ def test_an_accepted_regression_is_reported_plainly(pytester: pytest.Pytester) -
         ]
     )
     _run(pytester, 108.2).assert_outcomes(passed=1)
+
+
+# -- power is a rate: reported, never an objective ------------------------------------------
+
+
+def test_mean_gpu_power_never_turns_a_dominated_result_into_a_trade_off() -> None:
+    """2x wall time, +33% energy and lower mean power (the GPU idled): dominated."""
+    metrics = {name: BUILTIN_METRICS[name] for name in ("wall_time", "energy_gpu", "gpu_power")}
+    stored = make_point({"wall_time": 1.0, "energy_gpu": 300.0, "gpu_power": 300.0})
+    slower = make_point({"wall_time": 2.0, "energy_gpu": 400.0, "gpu_power": 200.0})
+    verdict = judge("t.py::test_infer", slower, [stored], metrics)
+    assert verdict.outcome is Outcome.DOMINATED
+    assert verdict.decisive is not None
+    assert "gpu_power" not in {c.metric.name for c in verdict.decisive.comparisons}
+    assert "gpu_power (rate): 200 W (not gating)" in verdict_message(verdict)
+
+
+# -- budgets gate, so they never name an estimate or a rate ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("metric", "why"), [("energy_estimate", "an estimate never gates"), ("gpu_power", "a rate")]
+)
+def test_a_budget_on_an_estimate_or_a_rate_is_a_usage_error(
+    pytester: pytest.Pytester, metric: str, why: str
+) -> None:
+    pytester.makepyfile(
+        f"""
+        import pytest
+
+        @pytest.mark.pareto(budget={{{metric!r}: "<= 1000"}})
+        def test_budgeted(pareto):
+            pareto(sum, range(10))
+        """
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"*test_budgeted*budget on {metric!r}*{why}*"])
+
+
+def test_a_budget_on_a_registered_estimate_is_refused_when_checked() -> None:
+    estimate = Metric("carbon_estimate", "g", estimate=True)
+    point = make_point({"carbon_estimate": 1.0})
+    (budget,) = parse_budgets({"carbon_estimate": "<= 2"})
+    with pytest.raises(ConfigError, match="an estimate never gates"):
+        check_budgets((budget,), point, {"carbon_estimate": estimate})
+
+
+# -- ambiguous or hand-edited input ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("spec", [10, 10.0, "10", "1.5"])
+def test_a_bare_relative_tolerance_above_one_is_refused(spec: object) -> None:
+    with pytest.raises(ConfigError) as info:
+        Tolerance.parse(spec, metric="wall_time")
+    number = f"{float(str(spec)):g}"
+    assert f"'{number}%'" in str(info.value)
+    assert f"'abs:{number}'" in str(info.value)
+    assert "wall_time" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("spec", "rel", "abs_"),
+    [(0.1, 0.1, 0.0), (1, 1.0, 0.0), ("10%", 0.1, 0.0), ("250%", 2.5, 0.0), ("abs:10", 0.0, 10.0)],
+)
+def test_explicit_tolerances_are_accepted(spec: object, rel: float, abs_: float) -> None:
+    assert Tolerance.parse(spec) == Tolerance(rel=rel, abs=abs_)
+
+
+def test_a_marker_with_a_bare_tolerance_of_ten_is_a_usage_error(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.pareto(tolerance={"wall_time": 10})
+        def test_tolerant(pareto):
+            pareto(sum, range(10))
+        """
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*test_tolerant*tolerance for metric 'wall_time' = 10*'10%'*"])
+
+
+def _write_store(root: Path, metrics: dict[str, Any], observation: dict[str, Any]) -> Path:
+    path = root / "test_m.py.json"
+    root.mkdir(parents=True, exist_ok=True)
+    entry = {
+        "metrics": metrics,
+        "points": [{"metrics": {next(iter(metrics)): observation}, "recorded_at": "2026-01-01"}],
+    }
+    path.write_text(
+        json.dumps(
+            {"format": FORMAT_NAME, "schema_version": SCHEMA_VERSION, "tests": {"test_a": entry}}
+        )
+    )
+    return path
+
+
+def test_built_in_metric_properties_come_from_the_code_not_the_file(tmp_path: Path) -> None:
+    edited = {"energy_estimate": {"better": "higher", "unit": "J", "estimate": False}}
+    _write_store(tmp_path / "baselines", edited, {"value": 2.0})
+    baseline = Store(tmp_path / "baselines").load("test_m.py::test_a")
+    assert baseline is not None
+    assert baseline.metrics["energy_estimate"] == BUILTIN_METRICS["energy_estimate"]
+    assert not baseline.metrics["energy_estimate"].gates
+
+
+def test_a_hand_edited_value_that_disagrees_with_its_processes_names_the_file(
+    tmp_path: Path,
+) -> None:
+    metrics = {"wall_time": {"better": "lower", "unit": "s", "variability": "noisy"}}
+    path = _write_store(
+        tmp_path / "baselines", metrics, {"value": 0.5, "processes": [[1.0], [2.0], [3.0]]}
+    )
+    with pytest.raises(BaselineFileError) as info:
+        Store(tmp_path / "baselines").load("test_m.py::test_a")
+    assert str(path) in str(info.value)
+    assert "'value' 0.5 disagrees with its processes, whose median is 2.0" in str(info.value)

@@ -61,6 +61,8 @@ def _metric_words(metric: Metric) -> str:
     ]
     if metric.estimate:
         kinds.append("estimate, never gates")
+    if metric.rate:
+        kinds.append("rate, never gates")
     return f"{metric.name} [{', '.join(kinds)}]"
 
 

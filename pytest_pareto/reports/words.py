@@ -98,11 +98,11 @@ _EXPLAIN = {
 
 
 def _estimate_lines(verdict: Verdict) -> list[str]:
-    """Estimated metrics of the new result: shown, labelled, never gating."""
+    """Estimates and rates of the new result: shown, labelled, never gating."""
     lines = []
     for name in sorted(verdict.candidate.metric_names):
         metric = verdict.metrics.get(name)
-        if metric is not None and metric.estimate:
+        if metric is not None and not metric.gates:
             value = format_value(verdict.candidate.value(name), metric.unit)
             lines.append(f"  {metric.label()}: {value} (not gating)")
     return lines
