@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,7 @@ from pytest_pareto.errors import BaselineFileError, ConfigError
 from pytest_pareto.judging.budgets import check_budgets, parse_budgets
 from pytest_pareto.judging.verdict import Outcome, judge
 from pytest_pareto.model.metrics import BUILTIN_METRICS, Metric, Tolerance
+from pytest_pareto.model.points import TestBaseline
 from pytest_pareto.reports.words import verdict_message
 from pytest_pareto.store.baseline_files import FORMAT_NAME, SCHEMA_VERSION, Store
 
@@ -166,3 +169,27 @@ def test_a_hand_edited_value_that_disagrees_with_its_processes_names_the_file(
         Store(tmp_path / "baselines").load("test_m.py::test_a")
     assert str(path) in str(info.value)
     assert "'value' 0.5 disagrees with its processes, whose median is 2.0" in str(info.value)
+
+
+# -- files and CI ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o002, 0o664), (0o077, 0o600)])
+def test_baseline_files_get_the_mode_the_umask_gives(tmp_path: Path, umask: int, mode: int) -> None:
+    old = os.umask(umask)
+    try:
+        store = Store(tmp_path / "baselines")
+        store.update(
+            "test_m.py::test_a",
+            lambda _: TestBaseline("test_m.py::test_a", {}, (make_point({"loss": 1.0}),)),
+        )
+    finally:
+        os.umask(old)
+    path = store.path_for("test_m.py::test_a")
+    assert stat.S_IMODE(path.stat().st_mode) == mode
+
+
+def test_ci_does_not_turn_no_tests_collected_into_success() -> None:
+    script = (Path(__file__).resolve().parent.parent / ".ci" / "run").read_text()
+    assert "exit 0" not in script
+    assert "python -m pytest" in script
