@@ -193,3 +193,78 @@ def test_ci_does_not_turn_no_tests_collected_into_success() -> None:
     script = (Path(__file__).resolve().parent.parent / ".ci" / "run").read_text()
     assert "exit 0" not in script
     assert "python -m pytest" in script
+
+
+# -- inconclusive, end to end ------------------------------------------------------------------
+
+# Each process records the next value of LAT (a controlled sample source: per-process medians
+# as a timer would give them), counting processes in the file COUNTER.
+CONTROLLED_LATENCY = """
+import os
+from pathlib import Path
+
+def test_lat(pareto):
+    counter = Path(os.environ["COUNTER"])
+    values = [float(v) for v in os.environ["LAT"].split(",")]
+    n = len(counter.read_text()) if counter.exists() else 0
+    with counter.open("a") as handle:
+        handle.write("x")
+    pareto.record("latency", values[n % len(values)], unit="s", noisy=True)
+"""
+
+
+def _latency_run(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, values: str, *args: str
+) -> pytest.RunResult:
+    monkeypatch.setenv("LAT", values)
+    monkeypatch.setenv("COUNTER", str(pytester.path / f"count-{values}"))
+    return pytester.runpytest_subprocess("-p", "no:cacheprovider", *args)
+
+
+def test_one_process_worse_beyond_tolerance_is_inconclusive_and_strict_fails_it(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytester.makepyfile(test_m=CONTROLLED_LATENCY)
+    _latency_run(pytester, monkeypatch, "1.0", "--pareto-update").assert_outcomes(passed=1)
+    judged = _latency_run(pytester, monkeypatch, "1.3")
+    judged.assert_outcomes(passed=1)
+    judged.stdout.fnmatch_lines(["*test_lat*inconclusive*latency*1.3 s*1 s*+30.0%*"])
+    assert judged.ret == pytest.ExitCode.OK
+    strict = _latency_run(pytester, monkeypatch, "1.3", "--pareto-strict")
+    strict.assert_outcomes(failed=1)
+    assert strict.ret == pytest.ExitCode.TESTS_FAILED
+    strict.stdout.fnmatch_lines(["*pareto: inconclusive*"])
+
+
+def test_update_with_an_inconclusive_result_reports_the_accepted_regression(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytester.makepyfile(test_m=CONTROLLED_LATENCY)
+    _latency_run(pytester, monkeypatch, "1.0", "--pareto-update").assert_outcomes(passed=1)
+    update = _latency_run(pytester, monkeypatch, "1.3", "--pareto-update")
+    update.assert_outcomes(passed=1)
+    update.stdout.fnmatch_lines(
+        [
+            "*test_lat*inconclusive*",
+            "*retired * (an accepted regression: this result is worse on latency +30.0%)*",
+        ]
+    )
+    _latency_run(pytester, monkeypatch, "1.3").stdout.fnmatch_lines(["*test_lat*pass*"])
+
+
+@pytest.mark.slow
+def test_overlapping_processes_are_inconclusive_under_the_rank_test(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Five processes a side, medians +15% apart but overlapping: not significant."""
+    pytester.makepyfile(test_m=CONTROLLED_LATENCY)
+    five = ("--pareto-processes", "5")
+    stored = _latency_run(pytester, monkeypatch, "1.0,1.2,0.8,1.1,0.9", "--pareto-update", *five)
+    stored.assert_outcomes(passed=1)
+    judged = _latency_run(pytester, monkeypatch, "1.3,0.85,1.15,1.25,0.95", *five)
+    judged.assert_outcomes(passed=1)
+    judged.stdout.fnmatch_lines(
+        ["*test_lat*inconclusive*latency*1.15 s*1 s*+15.0%*", "*replicated 1 test in 5 *"]
+    )
+    verbose = _latency_run(pytester, monkeypatch, "1.3,0.85,1.15,1.25,0.95", "-v", *five)
+    verbose.stdout.fnmatch_lines(["*5 vs 5 processes*"])
