@@ -13,7 +13,9 @@ __all__ = ["load_ipython_extension"]
 
 
 def load_ipython_extension(ipython: Any) -> None:
-    """Register the magics with the running IPython shell."""
+    """Register the magics, and how their results display, with the running IPython shell."""
     from nb_ext.magics import ParetoMagics
+    from nb_ext.show import register_result_display
 
     ipython.register_magics(ParetoMagics)
+    register_result_display(ipython)

@@ -10,10 +10,11 @@ import base64
 import html
 from typing import Any
 
-from nb_ext.plots import outcome_colour, summary_figure, to_png
+from nb_ext.plots import summary_figure, to_png
 from nb_ext.result import ParetoResult
 from pytest_pareto.judging.verdict import Outcome
 from pytest_pareto.model.units import format_value
+from pytest_pareto.reports.palette import outcome_colour
 from pytest_pareto.reports.words import render_table, verdict_message, verdict_rows
 
 __all__ = ["MIME_TYPE", "ResultCard", "accept_hint", "badge_html"]
@@ -34,11 +35,11 @@ def accept_hint(result: ParetoResult) -> str:
 
 def badge_html(result: ParetoResult) -> str:
     """The verdict badge: a coloured label with the outcome."""
+    colour = outcome_colour(result.outcome)
     if result.outcome is None:
-        label, colour, kind = "history", "#455a64", "history"
+        label, kind = "history", "history"
     else:
-        label = f"{result.outcome.symbol} {result.outcome.value}"
-        colour, kind = outcome_colour(result.outcome), result.outcome.value
+        label, kind = f"{result.outcome.symbol} {result.outcome.value}", result.outcome.value
     return (
         f'<span class="pareto-badge pareto-{html.escape(kind)}" style="display:inline-block;'
         f"padding:2px 10px;border-radius:10px;color:white;font-weight:bold;"

@@ -1,33 +1,29 @@
 """Judge a cell's point against its stored frontier, log the run, accept it on request.
 
-The same core calls as the pytest plugin:
-:func:`~pytest_pareto.frontier.maintenance.comparable_points`,
-:func:`~pytest_pareto.judging.verdict.judge`, :func:`~pytest_pareto.frontier.maintenance.accept`
-with :func:`~pytest_pareto.frontier.maintenance.departures`, and
-:class:`~pytest_pareto.store.baseline_files.Store`.
+The same pipeline as the pytest plugin:
+:func:`~pytest_pareto.frontier.pipeline.judge_test` and
+:func:`~pytest_pareto.frontier.pipeline.accept` in one
+:class:`~pytest_pareto.frontier.pipeline.JudgeContext`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from nb_ext.result import ParetoResult
 from pytest_pareto.errors import ConfigError
 from pytest_pareto.frontier.maintenance import (
     HISTORY_LIMIT,
     FrontierChange,
-    accept_point,
     comparable_points,
-    departures,
     merge_metrics,
 )
-from pytest_pareto.judging.verdict import JudgePolicy, Verdict, judge
+from pytest_pareto.frontier.pipeline import JudgeContext, accept, judge_test
+from pytest_pareto.judging.verdict import Verdict
 from pytest_pareto.measuring.options import TestOptions
-from pytest_pareto.model.machine import Machine, Matching
 from pytest_pareto.model.metrics import Metric, Tolerance
 from pytest_pareto.model.points import HistoryEntry, Point, TestBaseline, utc_now
-from pytest_pareto.store.baseline_files import Store
 
 __all__ = ["DEFAULT_TOLERANCE", "Gate"]
 
@@ -35,36 +31,12 @@ DEFAULT_TOLERANCE = Tolerance(rel=0.05)
 """The tolerance of metrics no ``--tolerance`` names (pytest's ``pareto_tolerance`` default)."""
 
 
-@dataclass(frozen=True)
-class _Judged:
-    verdict: Verdict
-    policy: JudgePolicy
-
-
 class Gate:
     """The frontiers of one project's baselines, as the magics see them."""
 
-    def __init__(
-        self,
-        store: Store,
-        machine: Machine,
-        *,
-        matching: Matching = Matching.EXACT,
-        default_tolerance: Tolerance = DEFAULT_TOLERANCE,
-    ) -> None:
-        self.store = store
-        self.machine = machine
-        self.matching = matching
-        self.default_tolerance = default_tolerance
-        self.last_test_id: str | None = None
-        self._judged: dict[str, _Judged] = {}
-
-    def policy(self, options: TestOptions) -> JudgePolicy:
-        return JudgePolicy(
-            tolerances=options.tolerance,
-            default_tolerance=self.default_tolerance,
-            gating=frozenset(options.metrics) if options.metrics is not None else None,
-        )
+    def __init__(self, context: JudgeContext) -> None:
+        self.context = context
+        self._judged: dict[str, Verdict] = {}
 
     def judge_and_log(
         self,
@@ -78,11 +50,9 @@ class Gate:
         The frontier itself is left as it is. A metric whose direction or unit differs from the
         stored one is a :class:`ConfigError`, and nothing is written.
         """
-        stored = self.store.load(test_id)
-        all_metrics = merge_metrics(test_id, stored.metrics if stored else {}, metrics)
-        references, reason = comparable_points(stored, self.machine, self.matching)
-        policy = self.policy(options)
-        verdict = judge(test_id, point, references, all_metrics, policy, skipped_reason=reason)
+        store = self.context.store
+        policy = self.context.policy(options.tolerance, options.metrics)
+        verdict = judge_test(self.context, test_id, point, metrics, store.load(test_id), policy)
         entry = HistoryEntry("run", utc_now(), point, verdict.outcome.value)
 
         def log(current: TestBaseline | None) -> TestBaseline:
@@ -93,10 +63,9 @@ class Gate:
                 history=(*current.history, entry)[-HISTORY_LIMIT:],
             )
 
-        updated = self.store.update(test_id, log)
+        updated = store.update(test_id, log)
         assert updated is not None
-        self._judged[test_id] = _Judged(verdict, policy)
-        self.last_test_id = test_id
+        self._judged[test_id] = verdict
         return verdict, updated
 
     def accept(self, test_id: str) -> FrontierChange:
@@ -105,39 +74,26 @@ class Gate:
         The last run judged in this session is accepted as judged; without one (a restarted
         kernel), the newest ``run`` in the stored history is judged again and accepted.
         """
-        judged = self._judged.get(test_id)
-        if judged is None:
-            judged = self._rejudge_last_run(test_id)
-        changes: list[FrontierChange] = []
-        verdict = judged.verdict
+        verdict = self._judged.get(test_id)
+        if verdict is None:
+            verdict = self._rejudge_last_run(test_id)
+        return accept(self.context.store, verdict)
 
-        def change(current: TestBaseline | None) -> TestBaseline:
-            updated, what = accept_point(
-                current, test_id, verdict.candidate, verdict.metrics, departures(verdict)
-            )
-            changes.append(what)
-            return updated
-
-        self.store.update(test_id, change)
-        return changes[-1]
-
-    def _rejudge_last_run(self, test_id: str) -> _Judged:
-        stored = self.store.load(test_id)
+    def _rejudge_last_run(self, test_id: str) -> Verdict:
+        context = self.context
+        stored = context.store.load(test_id)
         runs = [h for h in (stored.history if stored else ()) if h.event == "run"]
-        runs = [h for h in runs if self.machine.matches(h.point.machine, self.matching)]
+        runs = [h for h in runs if context.machine.matches(h.point.machine, context.matching)]
         if stored is None or not runs:
             raise ConfigError(
                 f"{test_id} has no measured run to accept on this machine; run the cell with "
                 f"%%pareto first"
             )
         candidate = runs[-1].point
-        references, reason = comparable_points(stored, self.machine, self.matching)
-        references = tuple(p for p in references if p.id != candidate.id)
-        policy = self.policy(TestOptions())
-        verdict = judge(
-            test_id, candidate, references, stored.metrics, policy, skipped_reason=reason
-        )
-        return _Judged(verdict, policy)
+        # Judged against the frontier without itself, had it been accepted before.
+        others = replace(stored, points=tuple(p for p in stored.points if p.id != candidate.id))
+        policy = context.policy({}, None)
+        return judge_test(context, test_id, candidate, stored.metrics, others, policy)
 
     def view(
         self,
@@ -148,11 +104,12 @@ class Gate:
         notes: tuple[str, ...] = (),
     ) -> ParetoResult:
         """What to show of a test: its comparable frontier and this machine's history."""
-        frontier, reason = comparable_points(baseline, self.machine, self.matching)
+        context = self.context
+        frontier, reason = comparable_points(baseline, context.machine, context.matching)
         history = tuple(
             entry
             for entry in (baseline.history if baseline else ())
-            if self.machine.matches(entry.point.machine, self.matching)
+            if context.machine.matches(entry.point.machine, context.matching)
         )
         if reason:
             notes = (*notes, reason)
@@ -166,6 +123,6 @@ class Gate:
             history=history,
             new=verdict.candidate if verdict is not None else None,
             verdict=verdict,
-            store_file=self.store.path_for(test_id),
+            store_file=context.store.path_for(test_id),
             notes=notes,
         )

@@ -8,37 +8,22 @@ from collections.abc import Sequence
 from typing import Any
 
 from nb_ext.result import ParetoResult, Role
-from pytest_pareto.judging.verdict import Outcome
 from pytest_pareto.model.metrics import Direction, Metric
 from pytest_pareto.model.units import format_value
+from pytest_pareto.reports.palette import outcome_colour
 
 __all__ = [
-    "OUTCOME_COLOURS",
     "frontier_axes",
     "frontier_figure",
     "history_figure",
-    "outcome_colour",
     "summary_figure",
     "to_png",
 ]
 
-OUTCOME_COLOURS = {
-    Outcome.NEW: "#1565c0",
-    Outcome.PASS: "#2e7d32",
-    Outcome.IMPROVED: "#1b5e20",
-    Outcome.TRADE_OFF: "#6a1b9a",
-    Outcome.DOMINATED: "#c62828",
-    Outcome.INCONCLUSIVE: "#ef6c00",
-    Outcome.SKIPPED: "#616161",
-}
 _FRONTIER = "#2e7d32"
 _HISTORY = "#78909c"
 _DOMINATED = "#bdbdbd"
 _MAX_HISTORY_PANELS = 6
-
-
-def outcome_colour(outcome: Outcome | None) -> str:
-    return OUTCOME_COLOURS.get(outcome, "#455a64") if outcome is not None else "#455a64"
 
 
 def _new_figure(width: float, height: float) -> Any:

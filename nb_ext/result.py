@@ -33,7 +33,8 @@ class Role(enum.Enum):
 class ParetoResult:
     """One test's frontier and history, with the new point and its verdict if a cell ran.
 
-    ``%%pareto ... -o`` returns it; it displays itself as a result card.
+    ``%%pareto ... -o`` returns it. Plain data: ``%load_ext nb_ext`` registers its display
+    (:func:`nb_ext.show.register_result_display`).
     """
 
     test_id: str
@@ -116,8 +117,3 @@ class ParetoResult:
             "store_file": str(self.store_file) if self.store_file is not None else None,
             "notes": list(self.notes),
         }
-
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        from nb_ext.display import ResultCard
-
-        return ResultCard(self)._repr_mimebundle_(include, exclude)

@@ -8,8 +8,9 @@ import time
 import pytest
 
 from pytest_pareto.errors import ConfigError
-from pytest_pareto.judging.censoring import CallCensored, Deadline, compare_censored
+from pytest_pareto.judging.censoring import compare_censored
 from pytest_pareto.judging.dominance import Relation
+from pytest_pareto.measuring.deadlines import CallCensored, Deadline
 from pytest_pareto.measuring.measure import MeasureOptions, measure
 from pytest_pareto.measuring.recorder import Recorder
 from pytest_pareto.model.metrics import BUILTIN_METRICS, Tolerance

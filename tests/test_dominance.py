@@ -19,8 +19,9 @@ from pytest_pareto.judging.dominance import (
     pareto_front,
     strictly_dominates,
 )
+from pytest_pareto.judging.verdict import JudgePolicy, compare_points
 from pytest_pareto.model.metrics import Direction, Metric, Tolerance, Variability
-from pytest_pareto.model.points import Observation
+from pytest_pareto.model.points import Observation, Point
 
 METRICS = [FLOPS, ACCURACY, LOSS]
 
@@ -118,10 +119,15 @@ def test_measurement_floor_absorbs_small_changes() -> None:
     [(10.0, Relation.UNSURE_WORSE), (1.0, Relation.UNSURE_WORSE), (0.5, Relation.WORSE)],
 )
 def test_censored_candidate_is_never_better(reference: float, expected: Relation) -> None:
-    """A censored value is a bound: the truth lies on its worse side, so it cannot be better."""
-    censored = Observation(Observation.single(1.0).samples, censored=True)
-    comparison = compare_values(FLOPS, censored, Observation.single(reference), Tolerance())
-    assert comparison.relation is expected
+    """A censored value is a bound: the truth lies on its worse side, so it cannot be better.
+
+    Judged as the verdict judges it: with compare_values as the policy's comparator."""
+    censored = Point({"flops": Observation(Observation.single(1.0).samples, censored=True)})
+    policy = JudgePolicy(default_tolerance=Tolerance())
+    assert policy.comparators[FLOPS.variability] is compare_values
+    judged = compare_points(censored, make_point({"flops": reference}), {"flops": FLOPS}, policy)
+    assert judged is not None
+    assert judged.comparisons[0].relation is expected
 
 
 @given(st.lists(st.sampled_from(list(Relation)), min_size=1, max_size=6))

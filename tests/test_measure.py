@@ -177,13 +177,55 @@ def test_setup_runs_before_every_round_with_fresh_arguments() -> None:
     assert result.iterations == 1
 
 
+def test_warm_up_rounds_make_their_calls_between_setup_and_teardown() -> None:
+    events = []
+
+    def setup() -> None:
+        events.append("setup")
+
+    def teardown() -> None:
+        events.append("teardown")
+
+    options = MeasureOptions(rounds=1, iterations=1, warmup=2, warmup_iterations=3)
+    measure(lambda: events.append("call"), probes=[], options=options, teardown=teardown)
+    warm_up = ["call", "call", "call", "teardown"]
+    assert events == [*warm_up, *warm_up, "call", "teardown"]
+    events.clear()
+    measure(lambda: events.append("call"), probes=[], options=options, setup=setup)
+    assert events == ["setup", "call", "call", "call"] * 2 + ["setup", "call"]
+
+
 @pytest.mark.parametrize(
     "kwargs",
-    [{"rounds": 0}, {"iterations": -1}, {"warmup": -1}, {"min_rounds": 5, "max_rounds": 2}],
+    [
+        {"rounds": 0},
+        {"iterations": -1},
+        {"warmup": -1},
+        {"min_rounds": 5, "max_rounds": 2},
+        {"warmup_iterations": 0},
+    ],
 )
 def test_bad_measure_options(kwargs: dict[str, int]) -> None:
     with pytest.raises(ConfigError):
         MeasureOptions(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "says"),
+    [
+        ({"rounds": 0}, "rounds= must be an integer >= 1, got 0"),
+        ({"rounds": True}, "rounds= must be an integer >= 1, got True"),
+        ({"iterations": 2.5}, "iterations= must be an integer >= 1, got 2.5"),
+        ({"warmup": None}, "warmup= must be an integer >= 0, got None"),
+    ],
+)
+def test_measure_options_validate_counts_as_the_marker_does(
+    kwargs: dict[str, object], says: str
+) -> None:
+    """One validation, one wording, for the marker's and the measuring loop's counts."""
+    with pytest.raises(ConfigError) as raised:
+        MeasureOptions(**kwargs)  # type: ignore[arg-type]
+    assert str(raised.value) == says
 
 
 def test_builtin_probes_follow_the_protocol_and_explain_themselves() -> None:

@@ -107,7 +107,7 @@ def test_runs_are_judged_against_the_frontier_which_changes_only_on_accept(
 
     worse = cell(shell, gate, "0.8")
     assert worse.outcome is Outcome.DOMINATED
-    assert "accuracy" in worse._repr_mimebundle_()["text/plain"]
+    assert "accuracy" in shell.display_formatter.format(worse)[0]["text/plain"]
     same = cell(shell, gate, "0.9")
     assert same.outcome is Outcome.PASS
     better = cell(shell, gate, "0.95")

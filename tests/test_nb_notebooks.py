@@ -11,6 +11,11 @@ nbformat = pytest.importorskip("nbformat")
 pytest.importorskip("nbclient")
 pytest.importorskip("ipykernel")
 
+from pytest_pareto.measuring.notebook_records import (  # noqa: E402
+    DISABLE_ENV,
+    NOTEBOOK_ENV,
+    RECORD_ENV,
+)
 from pytest_pareto.store.baseline_files import Store  # noqa: E402
 
 
@@ -140,3 +145,37 @@ def test_cell_records_round_trip(tmp_path: Path) -> None:
     assert read_records(path) == {"predict": record}
     assert len(path.read_text().splitlines()) == 2
     assert json.loads(path.read_text().splitlines()[0])["gating"] == ["accuracy"]
+
+
+@pytest.mark.slow
+def test_a_saved_notebook_shows_the_result_card_in_nbconvert(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In a real kernel the magic shows the widget and ``-o``'s value is the card, so a
+    notebook rendered without a widget manager still shows the verdict and its plots."""
+    nbclient = pytest.importorskip("nbclient")
+    nbconvert = pytest.importorskip("nbconvert")
+    (tmp_path / "baselines").mkdir()
+    (tmp_path / "pyproject.toml").write_text("")
+    path = write_notebook(
+        tmp_path, "%load_ext nb_ext", "%%pareto predict --metrics accuracy -o\n0.9"
+    )
+    for name in ("PYTEST_PARETO_STORE", RECORD_ENV, DISABLE_ENV, NOTEBOOK_ENV):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("JPY_SESSION_NAME", str(path))
+    notebook = nbformat.read(path, as_version=4)
+    client = nbclient.NotebookClient(
+        notebook, timeout=120, resources={"metadata": {"path": str(tmp_path)}}
+    )
+    client.execute()
+    nbformat.write(notebook, path)
+
+    shown, value = notebook.cells[1].outputs
+    card = {"text/plain", "text/html", "image/png", "application/vnd.pytest-pareto.result+json"}
+    assert shown.output_type == "display_data"
+    assert card | {"application/vnd.jupyter.widget-view+json"} <= set(shown.data)
+    assert value.output_type == "execute_result"
+    assert set(value.data) == card
+    page, _ = nbconvert.HTMLExporter().from_notebook_node(nbformat.read(path, as_version=4))
+    assert 'class="pareto-badge pareto-new"' in page
+    assert "data:image/png;base64," in page

@@ -148,3 +148,34 @@ def test_select_probes_by_metric_name() -> None:
 def test_non_callable_is_refused() -> None:
     with pytest.raises(ConfigError, match="needs a callable first, got int"):
         make_recorder()(42)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "says"),
+    [
+        ({"rounds": None}, "pedantic(): rounds must be an integer >= 1, got None"),
+        ({"iterations": True}, "pedantic(): iterations must be an integer >= 1, got True"),
+        ({"warmup_rounds": -1}, "pedantic(): warmup_rounds must be an integer >= 0, got -1"),
+    ],
+)
+def test_pedantic_counts_are_never_chosen_automatically(
+    kwargs: dict[str, object], says: str
+) -> None:
+    with pytest.raises(ConfigError) as raised:
+        make_recorder().pedantic(len, ([1],), **kwargs)  # type: ignore[arg-type]
+    assert str(raised.value) == says
+
+
+def test_pedantic_warm_up_rounds_are_rounds_like_the_timed_ones() -> None:
+    events = []
+    recorder = make_recorder()
+    recorder.pedantic(
+        lambda: events.append("call"),
+        teardown=lambda: events.append("teardown"),
+        rounds=2,
+        warmup_rounds=1,
+        iterations=2,
+    )
+    assert events == ["call", "call", "teardown"] * 3
+    assert recorder.measurement is not None
+    assert (recorder.measurement.rounds, recorder.measurement.iterations) == (2, 2)

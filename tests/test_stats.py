@@ -23,7 +23,7 @@ from pytest_pareto.judging.stats import (
     needs_more_processes,
     ratio_interval,
 )
-from pytest_pareto.judging.verdict import JudgePolicy, judge
+from pytest_pareto.judging.verdict import JudgePolicy, compare_points, judge
 from pytest_pareto.model.metrics import BUILTIN_METRICS, Direction, Metric, Tolerance, Variability
 from pytest_pareto.model.points import Observation, Point, Sample
 from pytest_pareto.reports.words import verdict_message
@@ -428,10 +428,18 @@ def test_higher_is_better_metric_is_oriented() -> None:
 
 
 def test_censored_candidate_is_never_better() -> None:
+    """Judged as the verdict judges it: with the rank test as the policy's noisy comparator."""
     reference = observation([1.0, 1.1, 0.9, 1.05, 0.95, 1.02])
     faster = Observation(tuple(Sample((v,)) for v in (0.2, 0.21, 0.19, 0.2, 0.22, 0.2)), True)
     comparator = RankComparator(SequentialDesign(max_processes=6))
-    c = comparator(WALL, faster, reference, Tolerance(rel=0.05), 1)
+    policy = JudgePolicy(
+        default_tolerance=Tolerance(rel=0.05), comparators={Variability.NOISY: comparator}
+    )
+    judged = compare_points(
+        Point({"wall_time": faster}), Point({"wall_time": reference}), {"wall_time": WALL}, policy
+    )
+    assert judged is not None
+    c = judged.comparisons[0]
     assert c.relation is not Relation.BETTER
 
 

@@ -12,13 +12,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from pytest_pareto.errors import BaselineFileError, ConfigError
 from pytest_pareto.model.points import TestBaseline
+from pytest_pareto.replication.git import Git
 from pytest_pareto.reports.run_report import load_report
 from pytest_pareto.store.baseline_files import FORMAT_NAME, BaselineFile, Store
 
@@ -70,20 +70,19 @@ def _is_baseline_file(path: Path) -> bool:
     return isinstance(data, dict) and data.get("format") == FORMAT_NAME
 
 
-def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
-    try:
-        return subprocess.run(["git", *args], cwd=cwd, capture_output=True, timeout=60, check=False)
-    except FileNotFoundError:
-        raise ConfigError("git is not installed; compare store folders or report files") from None
-    except subprocess.TimeoutExpired:
-        raise ConfigError(f"git {' '.join(args)} took over 60 s; giving up") from None
+_GIT = Git(
+    timeout_s=60,
+    not_installed="git is not installed; compare store folders or report files",
+    slow_is_error=True,
+)
+"""Bytes: file names and contents as stored, whatever their encoding."""
 
 
 def _is_git_ref(ref: str, cwd: Path) -> bool:
     if not ref or ref.startswith("-"):
         return False
     try:
-        result = _git(cwd, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+        result = _GIT.binary(cwd, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
     except ConfigError:
         return False
     return result.returncode == 0
@@ -100,7 +99,7 @@ def snapshot_from_git(ref: str, store: str, cwd: Path) -> Snapshot:
         except ValueError:
             raise ConfigError(f"--store {store} is outside the repository at {cwd}") from None
     folder = PurePosixPath(store_path.as_posix())
-    listing = _git(cwd, "ls-tree", "-r", "-z", "--name-only", ref, "--", f"{folder}/")
+    listing = _GIT.binary(cwd, "ls-tree", "-r", "-z", "--name-only", ref, "--", f"{folder}/")
     if listing.returncode != 0:
         raise ConfigError(
             f"git ls-tree {ref} {folder}/ failed: {listing.stderr.decode(errors='replace')}"
@@ -110,7 +109,7 @@ def snapshot_from_git(ref: str, store: str, cwd: Path) -> Snapshot:
         name = raw.decode("utf-8", errors="surrogateescape")
         if not name.endswith(".json") or PurePosixPath(name).name.startswith(".pareto-tmp-"):
             continue
-        blob = _git(cwd, "cat-file", "blob", f"{ref}:./{name}")
+        blob = _GIT.binary(cwd, "cat-file", "blob", f"{ref}:./{name}")
         where = f"{ref}:{name}"
         if blob.returncode != 0:
             raise ConfigError(f"cannot read {where}: {blob.stderr.decode(errors='replace')}")

@@ -161,21 +161,19 @@ def compare_values(
     tolerance: Tolerance,
     family_size: int = 1,
 ) -> MetricComparison:
-    """Compare the two values exactly: beyond the tolerance band is better or worse."""
+    """Compare the two values exactly: beyond the tolerance band is better or worse.
+
+    Censored values (bounds) are not for this comparator: the verdict sends them to
+    :func:`~pytest_pareto.judging.censoring.compare_censored`.
+    """
     cand, ref = candidate.value, reference.value
     band = max(tolerance.band(ref), metric.floor)
     diff = metric.direction.orient(cand) - metric.direction.orient(ref)
-    if candidate.censored:
-        # A censored value is a bound the true value lies beyond (on the worse side): beyond
-        # the band it is surely worse, otherwise the truth is unknown and may be worse.
-        relation = Relation.WORSE if diff > band else Relation.UNSURE_WORSE
-    else:
-        relation = relation_from(diff > band, diff < -band, diff, band)
     return MetricComparison(
         metric=metric,
         candidate=cand,
         reference=ref,
-        relation=relation,
+        relation=relation_from(diff > band, diff < -band, diff, band),
         tolerance=tolerance,
         method="exact",
         processes=(candidate.processes, reference.processes),

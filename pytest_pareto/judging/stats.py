@@ -284,7 +284,11 @@ def _oriented(values: Sequence[float], direction: Direction) -> list[float]:
 
 @dataclass(frozen=True)
 class RankComparator:
-    """A :class:`~pytest_pareto.judging.dominance.Comparator` for noisy metrics (see module doc)."""
+    """A :class:`~pytest_pareto.judging.dominance.Comparator` for noisy metrics (see module doc).
+
+    Censored values (bounds) are not for this comparator: the verdict sends them to
+    :func:`~pytest_pareto.judging.censoring.compare_censored`.
+    """
 
     design: SequentialDesign = SequentialDesign()
     confidence: float = 0.95
@@ -319,8 +323,7 @@ class RankComparator:
             better_bound = [v - band for v in y]
         p_worse = mann_whitney_greater(x, worse_bound)
         p_better = 1.0
-        if better_bound is not None and not candidate.censored:
-            # A censored value is a lower bound on a cost: it can never show an improvement.
+        if better_bound is not None:
             p_better = mann_whitney_greater([-v for v in x], [-v for v in better_bound])
 
         level = self.design.level(len(cand_values)) / max(1, family_size)
@@ -365,7 +368,7 @@ class RankComparator:
             surely_worse, surely_better = worse_ratio > high, worse_ratio < low
         else:
             surely_worse, surely_better = diff > band * self.margin, diff < -band * self.margin
-        relation = relation_from(surely_worse, surely_better and not candidate.censored, diff, band)
+        relation = relation_from(surely_worse, surely_better, diff, band)
         return MetricComparison(
             metric=metric,
             candidate=cand,

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import math
 import statistics
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from pytest_pareto.errors import ConfigError
-from pytest_pareto.judging.censoring import Deadline
+from pytest_pareto.measuring.deadlines import Deadline
+from pytest_pareto.measuring.measured_call import MeasuredCall, Setup, Teardown
+from pytest_pareto.measuring.repetitions import check_count, check_repetitions
 from pytest_pareto.model.metrics import SPEED_NORMALISED
 from pytest_pareto.model.points import Sample
 from pytest_pareto.probes import CallProbe, Probe, Scope
 
-__all__ = ["MeasureOptions", "Measurement", "measure"]
+__all__ = ["MeasureOptions", "Measurement", "measure", "measure_call"]
 
 MAX_ITERATIONS = 1_000_000
 
@@ -43,7 +46,9 @@ class MeasureOptions:
     iterations: int | None = None
     """Calls per round; ``None`` calibrates so a round lasts at least ``min_round_time``."""
     warmup: int = 1
-    """Untimed calls before measuring (imports, caches, JIT)."""
+    """Untimed warm-up rounds before measuring (imports, caches, JIT)."""
+    warmup_iterations: int = 1
+    """Calls per warm-up round (``pareto.pedantic()`` warms up with rounds like its timed ones)."""
     min_round_time: float = 0.002
     max_time: float = 0.5
     min_rounds: int = 3
@@ -56,12 +61,10 @@ class MeasureOptions:
     relative to the process's speed (see :data:`~pytest_pareto.model.metrics.SPEED_NORMALISED`)."""
 
     def __post_init__(self) -> None:
-        for name in ("rounds", "iterations"):
-            value = getattr(self, name)
-            if value is not None and (not isinstance(value, int) or value < 1):
-                raise ConfigError(f"{name}={value!r} must be a positive integer")
-        if not isinstance(self.warmup, int) or self.warmup < 0:
-            raise ConfigError(f"warmup={self.warmup!r} must be an integer >= 0")
+        check_repetitions(
+            self.rounds, self.iterations, self.warmup, automatic=("rounds", "iterations")
+        )
+        check_count("warmup_iterations=", self.warmup_iterations, 1)
         if self.min_rounds < 1 or self.max_rounds < self.min_rounds:
             raise ConfigError("min_rounds must be >= 1 and max_rounds >= min_rounds")
         if not (0 < self.max_time < math.inf and self.min_round_time >= 0):
@@ -118,135 +121,183 @@ def measure(
     *,
     probes: Sequence[Probe],
     options: MeasureOptions | None = None,
-    setup: Callable[[], tuple[Sequence[Any], Mapping[str, Any]] | None] | None = None,
-    teardown: Callable[..., Any] | None = None,
+    setup: Setup | None = None,
+    teardown: Teardown | None = None,
 ) -> Measurement:
     """Measure ``fn(*args, **kwargs)`` with ``probes`` in this process.
 
     With ``setup``, every round calls it (untimed) for fresh arguments and makes one call.
     ``teardown``, when given, is called untimed with the call's arguments after each warm-up
-    call, round and separate pass. Exceptions from ``fn`` propagate; a warm-up call or timed
-    round longer than ``options.timeout`` per call raises
-    :class:`~pytest_pareto.judging.censoring.CallCensored`.
+    round, timed round and separate pass. Exceptions from ``fn`` propagate; a warm-up round or
+    timed round longer than ``options.timeout`` per call raises
+    :class:`~pytest_pareto.measuring.deadlines.CallCensored`.
     """
+    call = MeasuredCall(fn, tuple(args), dict(kwargs or {}), setup, teardown)
+    return measure_call(call, probes=probes, options=options)
+
+
+def measure_call(
+    call: MeasuredCall, *, probes: Sequence[Probe], options: MeasureOptions | None = None
+) -> Measurement:
+    """:func:`measure` of a prepared call (see :mod:`~pytest_pareto.measuring.measured_call`)."""
     options = options or MeasureOptions()
     with Deadline(options.timeout) as deadline:
-        return _measure(fn, args, kwargs, probes, options, setup, teardown, deadline)
+        return _measure(call, probes, options, deadline)
 
 
 def _measure(
-    fn: Callable[..., Any],
-    args: Sequence[Any],
-    kwargs: Mapping[str, Any] | None,
-    probes: Sequence[Probe],
-    options: MeasureOptions,
-    setup: Callable[[], tuple[Sequence[Any], Mapping[str, Any]] | None] | None,
-    teardown: Callable[..., Any] | None,
-    deadline: Deadline,
+    call: MeasuredCall, probes: Sequence[Probe], options: MeasureOptions, deadline: Deadline
 ) -> Measurement:
-    kwargs = dict(kwargs or {})
-    call_args: list[Any] = [tuple(args), kwargs]
+    first_call_s = _warm_up(call, options, deadline)
+    groups = _ProbeGroups.of(probes)
+    readings = _Readings()
+    with _collector_paused(options.disable_gc):
+        iterations, per_call = _iterations(call, options, deadline, first_call_s)
+        rounds = _auto_rounds(per_call * iterations, options)
+        _timed_rounds(call, groups, options, deadline, rounds, iterations, readings)
+    _separate_passes(call, groups.separate, readings)
+    _call_probes(call, groups.per_call, readings)
+    methods = {probe.name: probe.availability().describe() for probe in probes}
+    return Measurement(call.result, readings.samples(), rounds, iterations, methods)
 
-    def prepare() -> None:
-        if setup is not None:
-            fresh = setup()
-            if fresh is not None:
-                call_args[0], call_args[1] = tuple(fresh[0]), dict(fresh[1])
 
-    def call() -> Any:
-        return fn(*call_args[0], **call_args[1])
-
-    def finish() -> None:
-        if teardown is not None:
-            teardown(*call_args[0], **call_args[1])
-
-    result: Any = None
+def _warm_up(call: MeasuredCall, options: MeasureOptions, deadline: Deadline) -> float:
+    """The untimed warm-up rounds; seconds per call they took (0 without any)."""
     started = time.perf_counter()
     for _ in range(options.warmup):
-        prepare()
-        deadline.arm(1, "warm-up")
-        result = call()
+        call.prepare()
+        deadline.arm(options.warmup_iterations, "warm-up")
+        for _ in range(options.warmup_iterations):
+            call.result = call()
         deadline.check()
-        finish()
-    first_call_s = (time.perf_counter() - started) / options.warmup if options.warmup else 0.0
+        call.finish()
+    calls = options.warmup * options.warmup_iterations
+    return (time.perf_counter() - started) / calls if calls else 0.0
 
-    by_scope: dict[Scope, list[Probe]] = {scope: [] for scope in Scope}
-    for probe in probes:
-        by_scope[probe.scope].append(probe)
-    # Clocks innermost; among them wall time last so it brackets the calls most tightly.
-    timers = sorted(by_scope[Scope.TIMER], key=lambda p: p.name == "wall_time")
-    round_probes = by_scope[Scope.ROUND]
-    pass_probes = by_scope[Scope.PASS]
 
-    values: dict[str, list[float]] = {}
-    calibration: list[float] = []
-
-    def collect(probe: Probe, readings: Mapping[str, float], calls: int) -> None:
-        for name, value in readings.items():
-            per = value / calls if name in probe.per_call else value
-            values.setdefault(name, []).append(per)
-
-    gc_was_enabled = gc.isenabled()
-    if options.disable_gc:
+@contextlib.contextmanager
+def _collector_paused(pause: bool) -> Iterator[None]:
+    """Without garbage collection (after a full one) while ``pause``; restored after."""
+    was_enabled = gc.isenabled()
+    if pause:
         gc.collect()
         gc.disable()
     try:
-        if setup is not None:
-            iterations, per_call = 1, first_call_s
-        else:
-            iterations, per_call = _calibrate(
-                deadline.guard(call, "calibration"), first_call_s, options
-            )
-        rounds = _auto_rounds(per_call * iterations, options)
-        for probe in pass_probes:
-            probe.start()
-        for index in range(rounds):
-            # Rounds 0, 1, 2, 4, 8, ...: spread over the measurement, at most ~8 loops.
-            if options.normalise_speed and index & (index - 1) == 0:
-                calibration.append(calibration_run())
-            prepare()
-            deadline.arm(iterations, "timed rounds")
-            for probe in round_probes:
-                probe.start()
-            for probe in timers:
-                probe.start()
-            for _ in range(iterations):
-                result = call()
-            for probe in reversed(timers):
-                collect(probe, probe.stop(), iterations)
-            for probe in reversed(round_probes):
-                collect(probe, probe.stop(), iterations)
-            deadline.check()
-            finish()
-        for probe in reversed(pass_probes):
-            collect(probe, probe.stop(), iterations * rounds)
+        yield
     finally:
-        if options.disable_gc and gc_was_enabled:
+        if pause and was_enabled:
             gc.enable()
 
-    for probe in by_scope[Scope.SEPARATE]:
-        prepare()
+
+@dataclass(frozen=True)
+class _ProbeGroups:
+    """The probes by when they measure."""
+
+    timers: list[Probe]
+    per_round: list[Probe]
+    per_pass: list[Probe]
+    separate: list[Probe]
+    per_call: list[Probe]
+
+    @classmethod
+    def of(cls, probes: Sequence[Probe]) -> _ProbeGroups:
+        by_scope: dict[Scope, list[Probe]] = {scope: [] for scope in Scope}
+        for probe in probes:
+            by_scope[probe.scope].append(probe)
+        # Clocks innermost; among them wall time last so it brackets the calls most tightly.
+        timers = sorted(by_scope[Scope.TIMER], key=lambda p: p.name == "wall_time")
+        return cls(
+            timers=timers,
+            per_round=by_scope[Scope.ROUND],
+            per_pass=by_scope[Scope.PASS],
+            separate=by_scope[Scope.SEPARATE],
+            per_call=by_scope[Scope.CALL],
+        )
+
+
+@dataclass
+class _Readings:
+    """What the probes read, per metric, and the calibration loop's times."""
+
+    values: dict[str, list[float]] = field(default_factory=dict)
+    calibration: list[float] = field(default_factory=list)
+
+    def collect(self, probe: Probe, readings: Mapping[str, float], calls: int) -> None:
+        for name, value in readings.items():
+            per = value / calls if name in probe.per_call else value
+            self.values.setdefault(name, []).append(per)
+
+    def samples(self) -> dict[str, Sample]:
+        scale = statistics.median(self.calibration) if self.calibration else None
+        return {
+            name: Sample(tuple(vals), scale=scale if name in SPEED_NORMALISED else None)
+            for name, vals in self.values.items()
+        }
+
+
+def _iterations(
+    call: MeasuredCall, options: MeasureOptions, deadline: Deadline, first_call_s: float
+) -> tuple[int, float]:
+    """Calls per round and seconds per call: one call a round with ``setup``, else calibrated."""
+    if call.setup is not None:
+        return 1, first_call_s
+    return _calibrate(deadline.guard(call, "calibration"), first_call_s, options)
+
+
+def _timed_rounds(
+    call: MeasuredCall,
+    groups: _ProbeGroups,
+    options: MeasureOptions,
+    deadline: Deadline,
+    rounds: int,
+    iterations: int,
+    readings: _Readings,
+) -> None:
+    """``rounds`` rounds of ``iterations`` calls, read by the pass, round and timer probes."""
+    for probe in groups.per_pass:
+        probe.start()
+    for index in range(rounds):
+        # Rounds 0, 1, 2, 4, 8, ...: spread over the measurement, at most ~8 loops.
+        if options.normalise_speed and index & (index - 1) == 0:
+            readings.calibration.append(calibration_run())
+        call.prepare()
+        deadline.arm(iterations, "timed rounds")
+        for probe in groups.per_round:
+            probe.start()
+        for probe in groups.timers:
+            probe.start()
+        for _ in range(iterations):
+            call.result = call()
+        for probe in reversed(groups.timers):
+            readings.collect(probe, probe.stop(), iterations)
+        for probe in reversed(groups.per_round):
+            readings.collect(probe, probe.stop(), iterations)
+        deadline.check()
+        call.finish()
+    for probe in reversed(groups.per_pass):
+        readings.collect(probe, probe.stop(), iterations * rounds)
+
+
+def _separate_passes(call: MeasuredCall, probes: Sequence[Probe], readings: _Readings) -> None:
+    """One round of one call for each probe that slows the call (not bounded by the timeout)."""
+    for probe in probes:
+        call.prepare()
         # The collector's allocation counter decides where in the call a collection frees
         # garbage, and so the allocation peak: start it from zero whatever ran before.
         gc.collect()
-        probe.start()  # not bounded by the timeout: these passes slow the call on purpose
+        probe.start()
         try:
-            result = call()
+            call.result = call()
         finally:
-            readings = probe.stop()
-        finish()
-        collect(probe, readings, 1)
+            measured = probe.stop()
+        call.finish()
+        readings.collect(probe, measured, 1)
 
-    for probe in by_scope[Scope.CALL]:
-        prepare()
+
+def _call_probes(call: MeasuredCall, probes: Sequence[Probe], readings: _Readings) -> None:
+    """Probes that make the call themselves (e.g. in a subprocess or under a counter)."""
+    for probe in probes:
+        call.prepare()
         if not isinstance(probe, CallProbe):
             raise ConfigError(f"probe {probe.name!r} has scope 'call' but no measure_call()")
-        collect(probe, probe.measure_call(fn, call_args[0], call_args[1]), 1)
-
-    scale = statistics.median(calibration) if calibration else None
-    samples = {
-        name: Sample(tuple(vals), scale=scale if name in SPEED_NORMALISED else None)
-        for name, vals in values.items()
-    }
-    methods = {probe.name: probe.availability().describe() for probe in probes}
-    return Measurement(result, samples, rounds, iterations, methods)
+        readings.collect(probe, probe.measure_call(call.fn, call.args, call.kwargs), 1)

@@ -12,6 +12,7 @@ from pytest_pareto.judging.budgets import Budget, parse_budgets
 from pytest_pareto.measuring.derived import DerivedObjective, parse_derived
 from pytest_pareto.measuring.measure import MeasureOptions
 from pytest_pareto.measuring.quality import QUALITY_METRICS
+from pytest_pareto.measuring.repetitions import check_count, check_repetitions
 from pytest_pareto.model.metrics import BUILTIN_METRICS, Tolerance
 
 __all__ = ["MARKER_ARGUMENTS", "TestOptions"]
@@ -90,13 +91,7 @@ class TestOptions:
         parsed_tolerance = {
             str(name): Tolerance.parse(spec, metric=str(name)) for name, spec in tolerance.items()
         }
-        for name in ("rounds", "warmup", "iterations"):
-            value = kwargs.get(name)
-            minimum = 0 if name == "warmup" else 1
-            if value is not None and (
-                isinstance(value, bool) or not isinstance(value, int) or value < minimum
-            ):
-                raise ConfigError(f"{name}= must be an integer >= {minimum}, got {value!r}")
+        check_repetitions(kwargs.get("rounds"), kwargs.get("iterations"), kwargs.get("warmup"))
         max_time = _seconds(kwargs, "max_time")
         group = kwargs.get("group")
         if group is not None and (not isinstance(group, str) or not group.strip()):
@@ -107,10 +102,8 @@ class TestOptions:
         budget = parse_budgets(budget_spec, known) if budget_spec is not None else ()
         derived = parse_derived(derived_spec) if derived_spec is not None else ()
         processes = kwargs.get("processes")
-        if processes is not None and (
-            isinstance(processes, bool) or not isinstance(processes, int) or processes < 1
-        ):
-            raise ConfigError(f"processes= must be an integer >= 1, got {processes!r}")
+        if processes is not None:
+            check_count("processes=", processes, 1)
         return cls(
             metrics=metrics,
             tolerance=parsed_tolerance,

@@ -9,7 +9,7 @@ from collections.abc import Generator
 
 import pytest
 
-from pytest_pareto.judging.censoring import CallCensored
+from pytest_pareto.measuring.deadlines import CallCensored
 from pytest_pareto.plugin import recorder_key
 
 __all__ = ["pytest_runtest_call"]

@@ -5,13 +5,12 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+from pytest_pareto.replication.git import Git
+
 __all__ = ["git_commit"]
 
-
-def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["git", *args], cwd=cwd, capture_output=True, text=True, timeout=10, check=False
-    )
+_GIT = Git(timeout_s=10)
+"""Quick, and quiet: without git, or when it fails, a result just has no commit."""
 
 
 def git_commit(cwd: Path | str) -> str | None:
@@ -20,10 +19,10 @@ def git_commit(cwd: Path | str) -> str | None:
     ``None`` outside a git work tree or without git.
     """
     try:
-        head = _git(Path(cwd), "rev-parse", "HEAD")
+        head = _GIT.text(Path(cwd), "rev-parse", "HEAD")
         if head.returncode != 0:
             return None
-        dirty = _git(Path(cwd), "status", "--porcelain", "--untracked-files=no")
+        dirty = _GIT.text(Path(cwd), "status", "--porcelain", "--untracked-files=no")
     except (OSError, subprocess.SubprocessError):
         return None
     commit = head.stdout.strip()

@@ -3,36 +3,23 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from pytest_pareto.errors import ConfigError
+from pytest_pareto.replication.git import Git
 from pytest_pareto.store.locks import file_lock
 
 __all__ = ["RefWorktree", "add_worktree", "repository_root", "resolve_commit"]
 
-GIT_TIMEOUT_S = 300
-
-
-def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    try:
-        return subprocess.run(
-            ["git", *args],
-            cwd=cwd,
-            capture_output=True,
-            text=True,
-            timeout=GIT_TIMEOUT_S,
-            check=False,
-        )
-    except FileNotFoundError:
-        raise ConfigError("--pareto-against needs git, which is not installed") from None
+_GIT = Git(timeout_s=300, not_installed="--pareto-against needs git, which is not installed")
+"""Patient (a worktree of a large repository takes a while); a missing git is a usage error."""
 
 
 def repository_root(path: Path) -> Path:
     """The top of the git work tree that holds ``path``."""
-    top = _git(path, "rev-parse", "--show-toplevel")
+    top = _GIT.text(path, "rev-parse", "--show-toplevel")
     if top.returncode != 0:
         raise ConfigError(
             f"--pareto-against needs a git repository, and {path} is not in one "
@@ -60,9 +47,9 @@ class RefWorktree:
 
     def remove(self) -> None:
         """Remove the worktree and its administrative files; never raises."""
-        _git(self.top, "worktree", "remove", "--force", str(self.path))
+        _GIT.text(self.top, "worktree", "remove", "--force", str(self.path))
         shutil.rmtree(self.path.parent, ignore_errors=True)
-        _git(self.top, "worktree", "prune")
+        _GIT.text(self.top, "worktree", "prune")
 
 
 def resolve_commit(repo_dir: Path, ref: str) -> tuple[Path, str]:
@@ -71,7 +58,7 @@ def resolve_commit(repo_dir: Path, ref: str) -> tuple[Path, str]:
     Raises :class:`ConfigError` when there is no repository or ``ref`` names no commit.
     """
     top = repository_root(repo_dir)
-    resolved = _git(top, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    resolved = _GIT.text(top, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
     if resolved.returncode != 0:
         raise ConfigError(
             f"--pareto-against {ref}: not a commit in {top} (try a branch, a tag, HEAD~1 or a "
@@ -87,7 +74,7 @@ def add_worktree(repo_dir: Path, ref: str) -> RefWorktree:
     path = folder / "tree"
     # Worktree bookkeeping in .git is not safe against concurrent adds (xdist workers).
     with file_lock(top / ".git" / "pareto-worktree"):
-        added = _git(top, "worktree", "add", "--detach", str(path), commit)
+        added = _GIT.text(top, "worktree", "add", "--detach", str(path), commit)
     if added.returncode != 0:
         shutil.rmtree(folder, ignore_errors=True)
         raise ConfigError(

@@ -16,10 +16,11 @@ from typing import Any
 
 from pytest_pareto.errors import ConfigError, ParetoError
 from pytest_pareto.judging.dominance import pareto_front
-from pytest_pareto.judging.verdict import Outcome, Verdict
+from pytest_pareto.judging.verdict import Verdict
 from pytest_pareto.model.metrics import Direction, Metric
 from pytest_pareto.model.points import Point, TestBaseline
 from pytest_pareto.model.units import unit_scale
+from pytest_pareto.reports.palette import OUTCOME_COLOURS
 
 __all__ = [
     "FIGURE_FORMATS",
@@ -39,15 +40,6 @@ INSTALL_HINT = (
 
 _PREFERRED_X = ("wall_time", "cpu_time")
 _MACHINE_COLOURS = ("#1f77b4", "#9467bd", "#8c564b", "#17becf", "#bcbd22", "#7f7f7f")
-_OUTCOME_COLOURS = {
-    Outcome.DOMINATED: "#d62728",
-    Outcome.INCONCLUSIVE: "#ff7f0e",
-    Outcome.IMPROVED: "#2ca02c",
-    Outcome.PASS: "#2ca02c",
-    Outcome.TRADE_OFF: "#1f77b4",
-    Outcome.NEW: "#1f77b4",
-    Outcome.SKIPPED: "#7f7f7f",
-}
 _HISTORY_MARKERS = {"retired": "x", "pruned": "v", "superseded": "s", "run": "."}
 
 
@@ -304,7 +296,7 @@ def verdict_figure(verdict: Verdict, x: str | None = None, y: str | None = None)
             label=f"decisive {decisive.id}",
             zorder=4,
         )
-    colour = _OUTCOME_COLOURS[verdict.outcome]
+    colour = OUTCOME_COLOURS[verdict.outcome]
     ax.scatter(
         *coords(verdict.candidate),
         s=220,
