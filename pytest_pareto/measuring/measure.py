@@ -17,7 +17,7 @@ from pytest_pareto.measuring.measured_call import MeasuredCall, Setup, Teardown
 from pytest_pareto.measuring.repetitions import check_count, check_repetitions
 from pytest_pareto.model.metrics import SPEED_NORMALISED
 from pytest_pareto.model.points import Sample
-from pytest_pareto.probes import CallProbe, Probe, Scope
+from pytest_pareto.probes import CallProbe, PausableProbe, Probe, Scope
 
 __all__ = ["MeasureOptions", "Measurement", "measure", "measure_call"]
 
@@ -253,9 +253,16 @@ def _timed_rounds(
     iterations: int,
     readings: _Readings,
 ) -> None:
-    """``rounds`` rounds of ``iterations`` calls, read by the pass, round and timer probes."""
+    """``rounds`` rounds of ``iterations`` calls, read by the pass, round and timer probes.
+
+    Pass probes that can pause (energy counters) count the timed calls only: they are
+    paused around calibration loops, ``setup``/``teardown`` and the round probes.
+    """
+    pausable = [probe for probe in groups.per_pass if isinstance(probe, PausableProbe)]
     for probe in groups.per_pass:
         probe.start()
+    for probe in pausable:
+        probe.pause()
     for index in range(rounds):
         # Rounds 0, 1, 2, 4, 8, ...: spread over the measurement, at most ~8 loops.
         if options.normalise_speed and index & (index - 1) == 0:
@@ -264,16 +271,22 @@ def _timed_rounds(
         deadline.arm(iterations, "timed rounds")
         for probe in groups.per_round:
             probe.start()
+        for probe in pausable:
+            probe.resume()
         for probe in groups.timers:
             probe.start()
         for _ in range(iterations):
             call.result = call()
         for probe in reversed(groups.timers):
             readings.collect(probe, probe.stop(), iterations)
+        for probe in reversed(pausable):
+            probe.pause()
         for probe in reversed(groups.per_round):
             readings.collect(probe, probe.stop(), iterations)
         deadline.check()
         call.finish()
+    for probe in pausable:
+        probe.resume()
     for probe in reversed(groups.per_pass):
         readings.collect(probe, probe.stop(), iterations * rounds)
 

@@ -82,3 +82,17 @@ class CallProbe(Probe, Protocol):
     ) -> Mapping[str, float]:
         """Measure ``fn(*args, **kwargs)``; values are per call."""
         ...
+
+
+@runtime_checkable
+class PausableProbe(Probe, Protocol):
+    """A probe of scope :attr:`Scope.PASS` whose window can leave segments out.
+
+    The loop pauses it around everything between timed rounds (calibration loops, ``setup``
+    and ``teardown``, the round probes), so that a counter such as energy attributes to the
+    call only what the timed calls used.
+    """
+
+    def pause(self) -> None: ...
+
+    def resume(self) -> None: ...
