@@ -20,7 +20,8 @@ class Scope(enum.Enum):
     ROUND = "round"
     """Around each timed round, outside the clocks (cheap counters such as peak RSS)."""
     PASS = "pass"
-    """Around the whole timed pass (slow counters such as energy)."""
+    """Around the whole timed pass (slow counters such as energy); a
+    :class:`PausableProbe` leaves the untimed work between rounds out."""
     SEPARATE = "separate"
     """Its own untimed pass of one call, because it slows the code (tracemalloc, FLOPs)."""
     CALL = "call"
