@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import enum
 import math
 from collections.abc import Iterable, Mapping
@@ -17,6 +18,7 @@ __all__ = [
     "MetricRegistry",
     "Tolerance",
     "Variability",
+    "unknown_metrics_message",
 ]
 
 
@@ -319,3 +321,29 @@ class MetricRegistry:
 
     def names(self) -> list[str]:
         return sorted(self._metrics)
+
+
+def unknown_metrics_message(
+    unknown: Iterable[str],
+    known: Iterable[str],
+    *,
+    where: str = "",
+    has: Iterable[str] | None = None,
+) -> str:
+    """Names no probe, plugin or recording defines, each with the closest known names.
+
+    ``known`` are the names that would be valid; ``has`` (when given) what the test actually
+    measured or recorded, listed at the end.
+    """
+    pool = sorted(set(known))
+    parts = []
+    for name in sorted(set(unknown)):
+        close = difflib.get_close_matches(name, pool, n=3, cutoff=0.6)
+        hint = f" (did you mean {' or '.join(close)}?)" if close else ""
+        parts.append(f"{name!r}{hint}")
+    noun = "metric" if len(parts) == 1 else "metrics"
+    text = f"{where}unknown {noun} {', '.join(parts)}: no probe measures it, no plugin "
+    text += "registers it and the test does not record it"
+    if has is None:
+        return text
+    return text + f"; it has: {', '.join(sorted(set(has))) or 'none'}"
