@@ -303,3 +303,26 @@ def test_python_allocation_peak_is_deterministic_and_exact() -> None:
     ]
     assert len(set(runs)) == 1
     assert runs[0] >= 100_000 * 8  # at least the list's pointer array
+
+
+@pytest.mark.parametrize(("during", "slowed"), [(1e-4, None), (1.2e-4, None), (4e-4, 4.0)])
+def test_a_process_the_code_slowed_keeps_raw_times_and_says_by_how_much(
+    monkeypatch: pytest.MonkeyPatch, during: float, slowed: float | None
+) -> None:
+    """The loop timed before user code (1e-4 s) against the loop while measuring."""
+    from pytest_pareto.measuring import measure as measure_module
+    from pytest_pareto.measuring import speed_reference
+
+    monkeypatch.setattr(speed_reference, "_reference", 1e-4)
+    monkeypatch.setattr(measure_module, "calibration_run", lambda: during)
+    result = measure(counted, probes=[WallTimeProbe()], options=MeasureOptions(rounds=5))
+    assert result.process_slowdown == (pytest.approx(slowed) if slowed else None)
+    assert result.samples["wall_time"].scale == (None if slowed else during)
+
+
+def test_the_process_reference_is_taken_once() -> None:
+    from pytest_pareto.measuring import speed_reference
+
+    first = speed_reference.take_process_reference()
+    assert speed_reference.take_process_reference() == first == speed_reference.process_reference()
+    assert first > 0

@@ -15,26 +15,14 @@ from pytest_pareto.errors import ConfigError
 from pytest_pareto.measuring.deadlines import Deadline
 from pytest_pareto.measuring.measured_call import MeasuredCall, Setup, Teardown
 from pytest_pareto.measuring.repetitions import check_count, check_repetitions
+from pytest_pareto.measuring.speed_reference import calibration_run, process_slowdown
 from pytest_pareto.model.metrics import SPEED_NORMALISED
 from pytest_pareto.model.points import Sample
 from pytest_pareto.probes import CallProbe, PausableProbe, Probe, Scope
 
-__all__ = ["MeasureOptions", "Measurement", "measure", "measure_call"]
+__all__ = ["MeasureOptions", "Measurement", "calibration_run", "measure", "measure_call"]
 
 MAX_ITERATIONS = 1_000_000
-
-CALIBRATION_LOOPS = 20_000
-"""Iterations of the calibration loop. Frozen: stored calibrations compare only with runs of
-this same loop, so changing it would need a new field in the baseline files."""
-
-
-def calibration_run() -> float:
-    """Seconds a fixed pure-Python loop takes now: this process's current speed."""
-    start = time.perf_counter_ns()
-    total = 0
-    for i in range(CALIBRATION_LOOPS):
-        total += i ^ 3
-    return (time.perf_counter_ns() - start) / 1e9
 
 
 @dataclass(frozen=True)
@@ -83,6 +71,9 @@ class Measurement:
     iterations: int
     methods: Mapping[str, str] = field(default_factory=dict)
     """Probe name -> how it measured (for reports)."""
+    process_slowdown: float | None = None
+    """How many times slower the process ran while measuring than before user code, when the
+    code under test slowed it beyond noise; then times are kept raw (not speed-normalised)."""
 
 
 def _calibrate(
@@ -158,7 +149,8 @@ def _measure(
     _separate_passes(call, groups.separate, readings)
     _call_probes(call, groups.per_call, readings)
     methods = {probe.name: probe.availability().describe() for probe in probes}
-    return Measurement(call.result, readings.samples(), rounds, iterations, methods)
+    slowdown = process_slowdown(readings.scale())
+    return Measurement(call.result, readings.samples(), rounds, iterations, methods, slowdown)
 
 
 def _warm_up(call: MeasuredCall, options: MeasureOptions, deadline: Deadline) -> float:
@@ -227,8 +219,13 @@ class _Readings:
             per = value / calls if name in probe.per_call else value
             self.values.setdefault(name, []).append(per)
 
+    def scale(self) -> float | None:
+        return statistics.median(self.calibration) if self.calibration else None
+
     def samples(self) -> dict[str, Sample]:
-        scale = statistics.median(self.calibration) if self.calibration else None
+        scale = self.scale()
+        if process_slowdown(scale) is not None:
+            scale = None  # the code under test slowed the reference loop too: judge raw times
         return {
             name: Sample(tuple(vals), scale=scale if name in SPEED_NORMALISED else None)
             for name, vals in self.values.items()
