@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import importlib
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -327,3 +328,16 @@ def test_the_process_reference_is_taken_once(monkeypatch: pytest.MonkeyPatch) ->
     first = speed_reference.take_process_reference()
     assert speed_reference.take_process_reference() == first == speed_reference.process_reference()
     assert first > 0
+
+
+def test_one_slow_warm_up_call_does_not_decide_one_call_a_round() -> None:
+    """A fast call whose first run was slow (preempted, cold caches) is still batched."""
+    calls = []
+
+    def slow_once() -> None:
+        calls.append(None)
+        if len(calls) == 1:
+            time.sleep(0.004)  # twice the 2 ms target round length
+
+    result = measure(slow_once, probes=[WallTimeProbe()], options=MeasureOptions(max_time=0.05))
+    assert result.iterations > 10
