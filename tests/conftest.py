@@ -35,8 +35,8 @@ def make_point(
 
 @pytest.fixture(autouse=True)
 def _pareto_in_one_process(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The pytest runs that tests start measure in one process unless they ask for workers
-    (``--pareto-processes N``): worker replication is tested where it is the subject."""
+    """The pytest runs that tests start measure in one process unless they ask for replicas
+    (``--pareto-processes N``): replication is tested where it is the subject."""
     monkeypatch.setenv("PYTEST_PARETO_PROCESSES", "1")
 
 

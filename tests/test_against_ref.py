@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.worker_project import MEASURED, WORK
+from tests.replica_project import MEASURED, WORK
 
 
 def git(folder: Path, *args: str) -> str:

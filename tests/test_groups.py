@@ -216,3 +216,30 @@ def test_session_end_judging_sees_variants_of_every_xdist_worker(
     result.stdout.fnmatch_lines(
         ["*test_model[[]wide[]] is dominated by *test_model[[]fp32[]]: worse on*"]
     )
+
+
+TIMED_VARIANTS = """
+    import pytest
+
+    @pytest.mark.parametrize("size", [1_000, 300_000])
+    @pytest.mark.pareto(group="timed", metrics=["wall_time"])
+    def test_sum(pareto, size):
+        pareto(sum, range(size))
+"""
+
+
+def test_session_end_judges_noisy_metrics_with_the_rank_test(pytester: pytest.Pytester) -> None:
+    """Variants are compared with each other as each is judged at test time: a noisy metric
+    with the rank test (here its rule for one process per side), not value by value."""
+    pytester.makeini("[pytest]\npareto_max_time = 0.05\n")
+    pytester.makepyfile(test_timed=TIMED_VARIANTS)
+    result = pytester.runpytest(*RUN)
+    result.assert_outcomes(passed=2)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(
+        [
+            "*test_sum[[]300000[]] is dominated by *test_sum[[]1000[]]: worse on wall_time*",
+            "*wall_time*worse*no test (single process*): a change counts beyond 3x, "
+            "1 vs 1 process(es)",
+        ]
+    )

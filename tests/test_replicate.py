@@ -1,4 +1,4 @@
-"""Process replication: the sequential batch loop, worker files, and the plugin end to end."""
+"""Process replication: the sequential batch loop, replica files, and the plugin end to end."""
 
 from __future__ import annotations
 
@@ -16,21 +16,20 @@ from pytest_pareto.judging.verdict import judge
 from pytest_pareto.model.machine import current_machine
 from pytest_pareto.model.metrics import BUILTIN_METRICS, Metric
 from pytest_pareto.model.points import Sample
-from pytest_pareto.plugin.replication import parse_age, stale_warnings
 from pytest_pareto.replication.schedule import (
-    REPLICA_ENV,
+    ReplicaRequest,
     Replication,
     Side,
     TestRun,
-    WorkerRequest,
     read_runs,
+    replica_environment,
     replicate,
-    run_worker,
-    worker_environment,
+    run_replica,
     write_runs,
 )
+from pytest_pareto.reports.staleness import parse_age, stale_warnings
 from tests.conftest import make_point
-from tests.worker_project import MEASURED, WORK
+from tests.replica_project import MEASURED, WORK
 
 WALL = BUILTIN_METRICS["wall_time"]
 ACCURACY = Metric("accuracy", "", BUILTIN_METRICS["wall_time"].direction)
@@ -40,8 +39,8 @@ def passed(test_id: str, value: float = 1.0) -> TestRun:
     return TestRun(test_id, "passed", {"wall_time": WALL}, {"wall_time": Sample((value,))})
 
 
-class ScriptedWorkers:
-    """Stands in for the pytest workers: records each batch and answers from a script."""
+class ScriptedReplicas:
+    """Stands in for the pytest replicas: records each batch and answers from a script."""
 
     def __init__(self, fail: Mapping[str, str] = (), absent_at_reference: Sequence[str] = ()):
         self.calls: list[tuple[Side, tuple[str, ...], bool]] = []
@@ -65,23 +64,23 @@ DESIGN = SequentialDesign(max_processes=20)
 
 
 def test_decided_tests_stop_at_their_first_look() -> None:
-    workers = ScriptedWorkers()
-    state = replicate(["a", "b"], {"a": DESIGN, "b": DESIGN}, workers, lambda t, s: False)
-    assert [ids for _, ids, _ in workers.calls] == [("a", "b")] * 5
+    replicas = ScriptedReplicas()
+    state = replicate(["a", "b"], {"a": DESIGN, "b": DESIGN}, replicas, lambda t, s: False)
+    assert [ids for _, ids, _ in replicas.calls] == [("a", "b")] * 5
     assert state.processes(Side.CANDIDATE, "a") == 5
     assert state.batches == 5
 
 
 def test_only_undecided_tests_go_on_to_the_next_looks() -> None:
-    workers = ScriptedWorkers()
+    replicas = ScriptedReplicas()
 
     def needs_more(test_id: str, state: Replication) -> bool:
         return test_id == "slow"
 
     state = replicate(
-        ["fast", "slow"], dict.fromkeys(("fast", "slow"), DESIGN), workers, needs_more
+        ["fast", "slow"], dict.fromkeys(("fast", "slow"), DESIGN), replicas, needs_more
     )
-    batches = [ids for _, ids, _ in workers.calls]
+    batches = [ids for _, ids, _ in replicas.calls]
     assert batches == [("fast", "slow")] * 5 + [("slow",)] * 15
     assert state.processes(Side.CANDIDATE, "slow") == 20
     assert state.processes(Side.CANDIDATE, "fast") == 5
@@ -106,7 +105,7 @@ def test_progress_counts_processes_towards_the_look_and_tests_remaining() -> Non
     replicate(
         ["fast", "slow"],
         dict.fromkeys(("fast", "slow"), DESIGN),
-        ScriptedWorkers(),
+        ScriptedReplicas(),
         lambda test_id, state: test_id == "slow",
         progress=sink,
     )
@@ -126,57 +125,57 @@ def test_a_test_that_measured_nothing_noisy_needs_one_process() -> None:
 
 
 def test_against_alternates_reference_and_candidate_and_runs_every_probe_first() -> None:
-    workers = ScriptedWorkers()
+    replicas = ScriptedReplicas()
     design = SequentialDesign(max_processes=3)
     replicate(
         ["a"],
         {"a": design},
-        workers,
+        replicas,
         lambda t, s: False,
         against=True,
         reference_only=["det"],
     )
-    sides = [side for side, _, _ in workers.calls]
+    sides = [side for side, _, _ in replicas.calls]
     R, C = Side.REFERENCE, Side.CANDIDATE
     assert sides == [R, C, C, R, R, C]  # drift hits both sides alike
-    assert workers.calls[0] == (R, ("a", "det"), False)  # deterministic metrics too
-    assert all(noisy for side, _, noisy in workers.calls[1:])
+    assert replicas.calls[0] == (R, ("a", "det"), False)  # deterministic metrics too
+    assert all(noisy for side, _, noisy in replicas.calls[1:])
 
 
 def test_reference_only_tests_get_one_reference_run_without_noisy_tests() -> None:
-    workers = ScriptedWorkers()
-    replicate([], {}, workers, lambda t, s: False, against=True, reference_only=["det"])
-    assert workers.calls == [(Side.REFERENCE, ("det",), False)]
+    replicas = ScriptedReplicas()
+    replicate([], {}, replicas, lambda t, s: False, against=True, reference_only=["det"])
+    assert replicas.calls == [(Side.REFERENCE, ("det",), False)]
 
 
 def test_failures_leave_the_loop_with_the_reason() -> None:
-    workers = ScriptedWorkers(fail={"bad": "AssertionError: only in a fresh process"})
-    state = replicate(["ok", "bad"], {"ok": DESIGN, "bad": DESIGN}, workers, lambda t, s: False)
+    replicas = ScriptedReplicas(fail={"bad": "AssertionError: only in a fresh process"})
+    state = replicate(["ok", "bad"], {"ok": DESIGN, "bad": DESIGN}, replicas, lambda t, s: False)
     assert "failed in a candidate worker" in state.problems["bad"]
     assert "only in a fresh process" in state.problems["bad"]
-    assert [ids for _, ids, _ in workers.calls][1:] == [("ok",)] * 4
+    assert [ids for _, ids, _ in replicas.calls][1:] == [("ok",)] * 4
 
 
 def test_a_test_missing_at_the_reference_is_absent_not_a_failure() -> None:
-    workers = ScriptedWorkers(absent_at_reference=["new"])
+    replicas = ScriptedReplicas(absent_at_reference=["new"])
     state = replicate(
         ["new"],
         {"new": SequentialDesign(max_processes=2)},
-        workers,
+        replicas,
         lambda t, s: False,
         against=True,
     )
     assert "new" in state.reference_absent
     assert "new" not in state.problems
     assert state.processes(Side.CANDIDATE, "new") == 2
-    assert [side for side, ids, _ in workers.calls if ids] == [
+    assert [side for side, ids, _ in replicas.calls if ids] == [
         Side.REFERENCE,
         Side.CANDIDATE,
         Side.CANDIDATE,
     ]
 
 
-def test_a_crashing_worker_is_reported_for_its_tests() -> None:
+def test_a_crashing_replica_is_reported_for_its_tests() -> None:
     def crash(side: Side, ids: Sequence[str], noisy_only: bool) -> dict[str, TestRun]:
         raise MeasurementError("the worker wrote no results")
 
@@ -184,7 +183,7 @@ def test_a_crashing_worker_is_reported_for_its_tests() -> None:
     assert "the candidate worker failed: the worker wrote no results" in state.problems["a"]
 
 
-def test_a_crashing_reference_worker_is_a_problem_not_an_absent_test() -> None:
+def test_a_crashing_reference_replica_is_a_problem_not_an_absent_test() -> None:
     def crash_reference(side: Side, ids: Sequence[str], noisy_only: bool) -> dict[str, TestRun]:
         if side is Side.REFERENCE:
             raise MeasurementError("no module named model")
@@ -212,10 +211,10 @@ def test_deterministic_metrics_come_from_the_first_process() -> None:
     assert state.observations(Side.CANDIDATE, "t", noisy=True)["wall_time"].processes == 2
 
 
-# -- worker files and processes --------------------------------------------------------
+# -- replica files and processes -------------------------------------------------------
 
 
-def test_runs_round_trip_through_the_worker_file(tmp_path: Path) -> None:
+def test_runs_round_trip_through_the_replica_file(tmp_path: Path) -> None:
     path = tmp_path / "runs.json"
     runs = [passed("t::a", 0.5), TestRun("t::b", "failed", message="boom")]
     write_runs(path, runs)
@@ -226,7 +225,7 @@ def test_runs_round_trip_through_the_worker_file(tmp_path: Path) -> None:
     assert not back["t::b"].ok
 
 
-def test_missing_or_bad_worker_file_is_a_measurement_error(tmp_path: Path) -> None:
+def test_missing_or_bad_replica_file_is_a_measurement_error(tmp_path: Path) -> None:
     with pytest.raises(MeasurementError, match="wrote no results"):
         read_runs(tmp_path / "missing.json")
     (tmp_path / "bad.json").write_text("{}")
@@ -234,32 +233,31 @@ def test_missing_or_bad_worker_file_is_a_measurement_error(tmp_path: Path) -> No
         read_runs(tmp_path / "bad.json")
 
 
-def test_worker_environment_marks_replicas_and_drops_xdist_variables() -> None:
-    env = worker_environment(
+def test_replica_environment_drops_xdist_variables() -> None:
+    env = replica_environment(
         {"PATH": "/bin", "PYTEST_XDIST_WORKER": "gw0", "PYTHONPATH": "/old"},
         python_path=[Path("/tree"), Path("/tree/src")],
     )
-    assert env[REPLICA_ENV] == "1"
     assert "PYTEST_XDIST_WORKER" not in env
     assert env["PYTHONPATH"].split(":") == ["/tree", "/tree/src", "/old"]
 
 
-def test_run_worker_reads_what_a_real_process_wrote(tmp_path: Path) -> None:
+def test_run_replica_reads_what_a_real_process_wrote(tmp_path: Path) -> None:
     script = textwrap.dedent(
         """
         import json, sys
-        from pytest_pareto.replication.schedule import TestRun, WorkerRequest, write_runs
+        from pytest_pareto.replication.schedule import TestRun, ReplicaRequest, write_runs
         from pytest_pareto.model.points import Sample
-        request = WorkerRequest.load(sys.argv[1])
+        request = ReplicaRequest.load(sys.argv[1])
         runs = [TestRun(t, "passed", {}, {"x": Sample((1.0,))}) for t in request.tests]
         write_runs(request.out, runs)
         """
     )
-    request = WorkerRequest(("t::a",), str(tmp_path / "out.json"))
-    runs = run_worker(
+    request = ReplicaRequest(("t::a",), str(tmp_path / "out.json"))
+    runs = run_replica(
         [sys.executable, "-c", script],
         cwd=tmp_path,
-        env=worker_environment({"PATH": "/usr/bin:/bin"}),
+        env=replica_environment({"PATH": "/usr/bin:/bin"}),
         request=request,
         request_path=tmp_path / "request.json",
         log_path=tmp_path / "log.txt",
@@ -267,13 +265,13 @@ def test_run_worker_reads_what_a_real_process_wrote(tmp_path: Path) -> None:
     assert runs["t::a"].samples["x"].rounds == (1.0,)
 
 
-def test_run_worker_shows_the_output_of_a_crash(tmp_path: Path) -> None:
+def test_run_replica_shows_the_output_of_a_crash(tmp_path: Path) -> None:
     with pytest.raises(MeasurementError, match=r"(?s)exited with status 3.*import went wrong"):
-        run_worker(
+        run_replica(
             [sys.executable, "-c", "import sys; print('import went wrong'); sys.exit(3)"],
             cwd=tmp_path,
-            env=worker_environment({"PATH": "/usr/bin:/bin"}),
-            request=WorkerRequest(("t::a",), str(tmp_path / "out.json")),
+            env=replica_environment({"PATH": "/usr/bin:/bin"}),
+            request=ReplicaRequest(("t::a",), str(tmp_path / "out.json")),
             request_path=tmp_path / "request.json",
             log_path=tmp_path / "log.txt",
         )
@@ -324,7 +322,7 @@ def test_deterministic_baselines_do_not_go_stale() -> None:
 
 def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     """Run pytest in-process, without the hypothesis plugin: pytester drops the modules a
-    run imports, so every run (and every worker) would import hypothesis again."""
+    run imports, so every run (and every replica) would import hypothesis again."""
     return pytester.runpytest("-p", "no:hypothesispytest", *args)
 
 
@@ -378,13 +376,13 @@ def test_ten_times_slower_fails_with_ratio_interval_and_processes(
 
 
 @pytest.mark.slow
-def test_a_test_failing_only_in_a_worker_fails_with_the_reason(pytester: pytest.Pytester) -> None:
+def test_a_test_failing_only_in_a_replica_fails_with_the_reason(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         test_env="""
-        import os
+        import sys
 
         def test_env(pareto):
-            assert "PYTEST_PARETO_REPLICA" not in os.environ, "depends on its process"
+            assert "--pareto-replica" not in sys.argv, "depends on its process"
             pareto(sum, range(100))
         """
     )
@@ -405,6 +403,39 @@ def test_xdist_workers_replicate_one_test_at_a_time(pytester: pytest.Pytester) -
     result = run(pytester, "-n", "2", "-v", "--pareto-processes", "2")
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["*wall_time*2 vs 2 processes*"])
+
+
+GROUPED = """
+import pytest
+
+import work
+
+
+@pytest.mark.parametrize("name", ["a", "b"])
+@pytest.mark.pareto(group="variants", metrics=["wall_time"], tolerance={"wall_time": "100%"})
+def test_variant(pareto, name):
+    pareto(work.work)
+"""
+
+
+@pytest.mark.slow
+def test_grouped_tests_are_replicated_against_their_groups_frontier(
+    pytester: pytest.Pytester,
+) -> None:
+    """A variant's stored points are in its group's entry: judging (not only updating) a
+    grouped test with a noisy metric replicates it, as it does any test."""
+    pytester.makeini("[pytest]\naddopts = -p no:cacheprovider\n")
+    pytester.makepyfile(work=WORK.format(factor=1.0), test_grouped=GROUPED)
+    run(pytester, "--pareto-update", "--pareto-processes", "2").assert_outcomes(passed=2)
+    result = run(pytester, "--pareto-processes", "2", "-v")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "pareto: measuring 2 tests in worker processes",
+            "*wall_time*2 vs 2 processes*",
+            "replicated 2 tests in 2 worker processes*",
+        ]
+    )
 
 
 def test_only_tests_with_something_noisy_to_judge_are_replicated(
@@ -436,7 +467,7 @@ def test_only_tests_with_something_noisy_to_judge_are_replicated(
     assert (pytester.path / "runs.txt").read_text().count("ran") == 4
 
 
-def test_worker_mode_measures_listed_tests_and_never_judges(pytester: pytest.Pytester) -> None:
+def test_replica_mode_measures_listed_tests_and_never_judges(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         test_two="""
         def test_listed(pareto):
@@ -452,11 +483,11 @@ def test_worker_mode_measures_listed_tests_and_never_judges(pytester: pytest.Pyt
         """
     )
     out = pytester.path / "runs.json"
-    request = WorkerRequest(
+    request = ReplicaRequest(
         ("test_two.py::test_listed", "test_two.py::test_fails"), str(out), noisy_only=True
     )
     (pytester.path / "request.json").write_text(json.dumps(request.to_json()))
-    result = run(pytester, "--pareto-worker", "request.json")
+    result = run(pytester, "--pareto-replica", "request.json")
     result.assert_outcomes(passed=1, failed=1, deselected=1)
     runs = read_runs(out)
     assert set(runs) == {"test_two.py::test_listed", "test_two.py::test_fails"}
@@ -469,7 +500,7 @@ def test_worker_mode_measures_listed_tests_and_never_judges(pytester: pytest.Pyt
     assert "pareto: dominated" not in result.stdout.str()
 
 
-def test_single_process_mode_needs_no_workers(pytester: pytest.Pytester) -> None:
+def test_single_process_mode_needs_no_replicas(pytester: pytest.Pytester) -> None:
     """With --pareto-processes 1, a 10x slowdown still fails and identical code passes."""
     pytester.makeini("[pytest]\naddopts = -p no:cacheprovider\n")
     pytester.makepyfile(

@@ -9,21 +9,9 @@ from __future__ import annotations
 import pytest
 
 from pytest_pareto.measuring.recorder import Recorder
+from pytest_pareto.plugin.options import BENCHMARK_FIXTURE_INI
 
-__all__ = ["BenchmarkAlias", "pytest_addoption", "pytest_configure"]
-
-INI = "pareto_benchmark_fixture"
-PLUGIN_NAME = "pareto-benchmark-alias"
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addini(
-        INI,
-        "provide a `benchmark` fixture that is the `pareto` fixture, so tests written for "
-        "pytest-benchmark run unchanged (needs pytest-benchmark disabled: -p no:benchmark)",
-        type="bool",
-        default=False,
-    )
+__all__ = ["BenchmarkAlias", "check_no_benchmark_plugin"]
 
 
 class BenchmarkAlias:
@@ -35,13 +23,10 @@ class BenchmarkAlias:
         return pareto
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    if not config.getini(INI):
-        return
+def check_no_benchmark_plugin(config: pytest.Config) -> None:
     if config.pluginmanager.has_plugin("benchmark"):
         raise pytest.UsageError(
-            f"pytest-pareto: {INI} = true gives pytest-pareto the `benchmark` fixture, but "
-            "pytest-benchmark is active and owns it; disable it with -p no:benchmark "
-            "(e.g. in addopts) or uninstall it"
+            f"pytest-pareto: {BENCHMARK_FIXTURE_INI} = true gives pytest-pareto the `benchmark` "
+            "fixture, but pytest-benchmark is active and owns it; disable it with "
+            "-p no:benchmark (e.g. in addopts) or uninstall it"
         )
-    config.pluginmanager.register(BenchmarkAlias(), PLUGIN_NAME)

@@ -1,16 +1,16 @@
 """pytest layer of variant frontiers (``group=``): session-end judging, accepting, reporting.
 
 At test time a grouped test is judged by the plugin against its group's stored frontier (the
-plugin loads the group's entry as the test's baseline). This module carries each variant's
-point to the controller, judges the variants of the run against each other at session end,
-accepts them into the group's frontier with ``--pareto-update``, and lists each group's
-frontier in the terminal summary. See :mod:`pytest_pareto.frontier.groups` for the design.
+plugin loads the group's entry as the test's baseline). Each variant's point reaches the
+process that writes the results on its report (:mod:`.payload`); this module judges the
+variants of the run against each other at session end, accepts them into the group's
+frontier with ``--pareto-update``, and lists each group's frontier in the terminal summary.
+See :mod:`pytest_pareto.frontier.groups` for the design.
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 import pytest
 
@@ -23,53 +23,34 @@ from pytest_pareto.frontier.groups import (
     group_baseline_id,
     run_dominations,
 )
+from pytest_pareto.frontier.pipeline import JudgeContext
 from pytest_pareto.judging.dominance import Relation
-from pytest_pareto.judging.verdict import Verdict
-from pytest_pareto.measuring.options import TestOptions
-from pytest_pareto.model.metrics import Metric, Tolerance
+from pytest_pareto.model.metrics import Metric
 from pytest_pareto.model.points import Point, TestBaseline
 from pytest_pareto.model.units import format_value
-from pytest_pareto.plugin import ParetoSession, options_key, session_key, verdict_key
+from pytest_pareto.plugin.payload import Payload
+from pytest_pareto.plugin.policy import policy_for
+from pytest_pareto.plugin.results import RunResults
+from pytest_pareto.plugin.settings import RunSettings
 from pytest_pareto.reports.words import format_change, render_table, verdict_rows
 
-__all__ = ["GroupRun", "pytest_configure", "pytest_runtest_makereport"]
-
-
-PLUGIN_NAME = "pareto-groups"
-
-
-@pytest.hookimpl(trylast=True)  # after the plugin has set up its session
-def pytest_configure(config: pytest.Config) -> None:
-    session = config.stash.get(session_key, None)
-    if session is not None:
-        config.pluginmanager.register(GroupRun(config, session), PLUGIN_NAME)
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(
-    item: pytest.Item, call: pytest.CallInfo[None]
-) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    report = yield
-    options = item.stash.get(options_key, None)
-    judged = item.stash.get(verdict_key, None) is not None
-    if call.when == "call" and judged and options is not None and options.group:
-        # Plain JSON travels to an xdist controller with the report.
-        report.pareto_group = {  # type: ignore[attr-defined]
-            "group": options.group,
-            "metrics": list(options.metrics) if options.metrics is not None else None,
-            "tolerance": {
-                name: {"rel": t.rel, "abs": t.abs} for name, t in options.tolerance.items()
-            },
-        }
-    return report
+__all__ = ["GroupRun"]
 
 
 class GroupRun:
-    """The grouped tests of this run, as the controller sees them."""
+    """The grouped tests of this run, as the process that writes the results sees them."""
 
-    def __init__(self, config: pytest.Config, session: ParetoSession) -> None:
+    def __init__(
+        self,
+        config: pytest.Config,
+        settings: RunSettings,
+        context: JudgeContext,
+        results: RunResults,
+    ) -> None:
         self.config = config
-        self.session = session
+        self.settings = settings
+        self.context = context
+        self.results = results
         self.variants: list[RunVariant] = []
         self.failed: set[str] = set()
         self.dominations: list[Domination] = []
@@ -81,38 +62,32 @@ class GroupRun:
     def groups(self) -> list[str]:
         return sorted({v.group for v in self.variants})
 
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        spec: dict[str, Any] | None = getattr(report, "pareto_group", None)
-        data = getattr(report, "pareto", None)
-        if report.when != "call" or spec is None or data is None:
-            return
-        verdict = Verdict.from_json(data)
-        options = TestOptions(
-            metrics=tuple(spec["metrics"]) if spec["metrics"] is not None else None,
-            tolerance={name: Tolerance(**t) for name, t in spec["tolerance"].items()},
-        )
+    def add(self, test_id: str, payload: Payload, *, failed: bool) -> None:
+        """A variant's result; judged against the run's other variants at session end with
+        the same policy as at test time (the rank test for noisy metrics)."""
+        assert payload.verdict is not None
+        assert payload.group is not None
         self.variants.append(
             RunVariant(
-                test_id=report.nodeid,
-                group=str(spec["group"]),
-                point=verdict.candidate,
-                metrics=verdict.metrics,
-                policy=self.session.policy(options),
+                test_id=test_id,
+                group=payload.group,
+                point=payload.verdict.candidate,
+                metrics=payload.verdict.metrics,
+                policy=policy_for(self.context, self.settings, payload.group_options),
             )
         )
-        if report.failed:
-            self.failed.add(report.nodeid)
-        self.session.not_accepted.setdefault(report.nodeid, f"in group {spec['group']!r}")
+        if failed:
+            self.failed.add(test_id)
 
     def _accept(
         self, group: str, variants: Sequence[RunVariant]
     ) -> tuple[TestBaseline | None, list[GroupChange]]:
         """Accept each variant in turn; write the group's entry only under --pareto-update."""
-        session = self.session
+        context = self.context
         changes: list[GroupChange] = []
 
         def comparable(point: Point) -> bool:
-            return session.machine.matches(point.machine, session.matching)
+            return context.machine.matches(point.machine, context.matching)
 
         def fold(baseline: TestBaseline | None) -> TestBaseline | None:
             changes.clear()
@@ -130,15 +105,15 @@ class GroupRun:
             return baseline
 
         group_id = group_baseline_id(group)
-        if session.update:
-            return session.store.update(group_id, fold), changes
-        return fold(session.store.load(group_id)), changes
+        if self.settings.update:
+            return context.store.update(group_id, fold), changes
+        return fold(context.store.load(group_id)), changes
 
-    @pytest.hookimpl(trylast=True)
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        if self.session.is_worker or not self.variants:
+    def finish(self, session: pytest.Session) -> None:
+        """Judge the variants against each other; accept them under ``--pareto-update``."""
+        if not self.variants:
             return
-        update = self.session.update
+        update = self.settings.update
         self.dominations = run_dominations(self.variants)
         dominated = {d.dominated for d in self.dominations}
         for group in self.groups():
@@ -159,7 +134,7 @@ class GroupRun:
             if update:
                 self._announce(changes)
         if self.errors and update:
-            self.session.errors.extend(self.errors)
+            self.results.errors.extend(self.errors)
         late = [d for d in self.dominations if d.dominated not in self.failed and not update]
         if (late or self.errors) and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
@@ -168,7 +143,7 @@ class GroupRun:
         for change in changes:
             frontier_change = change.frontier_change()
             if frontier_change is not None:
-                self.session.changes.append(frontier_change)
+                self.results.changes.append(frontier_change)
                 self.config.hook.pytest_pareto_frontier_updated(
                     config=self.config, change=frontier_change
                 )
@@ -181,38 +156,46 @@ class GroupRun:
             metrics.update(variant.metrics)
         return metrics
 
-    @pytest.hookimpl(trylast=True)  # after the plugin's own summary
-    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        if self.session.is_worker or not self.variants:
+    def write_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        """The ``pareto groups`` block: each group's frontier, and variants dominated."""
+        if not self.variants:
             return
-        write = terminalreporter.write_line
         terminalreporter.write_sep("=", "pareto groups")
         metrics = self._metrics()
         fresh = {change.candidate.id for change in self.changes if change.added}
         for group in self.groups():
-            where = self.session.store.path_for(group_baseline_id(group))
-            frontier = self.frontiers.get(group)
-            if frontier is None:
-                write(f"group {group!r}: frontier unknown ({where})")
-                continue
-            when = "after this update" if self.session.update else "if this run were accepted"
-            write(
-                f"group {group!r}: {len(frontier.points)} point(s) on its frontier {when} ({where})"
-            )
-            for line in _frontier_table(frontier, fresh, metrics):
-                write(line)
-            if self.session.update:
-                for change in self.changes:
-                    if change.group == group and not change.added:
-                        write(f"  {change.variant}: {change.describe()}", yellow=True)
-            dominated = [d for d in self.dominations if d.group == group]
-            if dominated and not self.session.update:
-                write(f"  dominated by another variant of this run: {len(dominated)}", red=True)
-                for domination in dominated:
-                    for line in _domination_lines(domination):
-                        write(line, red=True)
+            self._write_group(terminalreporter, group, metrics, fresh)
         for error in self.errors:
-            write(f"error: {error}", red=True)
+            terminalreporter.write_line(f"error: {error}", red=True)
+
+    def _write_group(
+        self,
+        terminalreporter: pytest.TerminalReporter,
+        group: str,
+        metrics: dict[str, Metric],
+        fresh: set[str],
+    ) -> None:
+        write = terminalreporter.write_line
+        update = self.settings.update
+        where = self.context.store.path_for(group_baseline_id(group))
+        frontier = self.frontiers.get(group)
+        if frontier is None:
+            write(f"group {group!r}: frontier unknown ({where})")
+            return
+        when = "after this update" if update else "if this run were accepted"
+        write(f"group {group!r}: {len(frontier.points)} point(s) on its frontier {when} ({where})")
+        for line in _frontier_table(frontier, fresh, metrics):
+            write(line)
+        if update:
+            for change in self.changes:
+                if change.group == group and not change.added:
+                    write(f"  {change.variant}: {change.describe()}", yellow=True)
+        dominated = [d for d in self.dominations if d.group == group]
+        if dominated and not update:
+            write(f"  dominated by another variant of this run: {len(dominated)}", red=True)
+            for domination in dominated:
+                for line in _domination_lines(domination):
+                    write(line, red=True)
 
 
 def _frontier_table(

@@ -31,37 +31,36 @@ from pytest_pareto.measuring.notebook_records import (
 )
 from pytest_pareto.measuring.options import TestOptions
 from pytest_pareto.measuring.recorder import Recorder
-from pytest_pareto.plugin import options_key, recorder_key, session_key
+from pytest_pareto.model.metrics import MetricRegistry
+from pytest_pareto.plugin.keys import options_key, recorder_key
 
-__all__ = ["NotebookCellItem", "NotebookFile", "measured_cells"]
+__all__ = ["NotebookCellItem", "NotebookCollector", "NotebookFile", "measured_cells"]
 
 _CELL_MAGIC = re.compile(r"^\s*%%pareto(?:\s+(?P<line>.*))?$")
 _LINE_MAGIC = re.compile(r"^\s*%pareto(?:\s+(?P<line>.*))?$")
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("pareto")
-    group.addoption(
-        "--pareto-notebooks",
-        action="store_true",
-        help="collect Jupyter notebooks (*.ipynb): each %%pareto cell is a test, judged "
-        "against its frontier. Example: pytest --pareto-notebooks notebooks/",
-    )
-    parser.addini(
-        "pareto_notebook_timeout", "seconds one notebook cell may run (default 600)", default="600"
-    )
-    parser.addini(
-        "pareto_notebook_kernel",
-        "kernel to run notebooks with (default: the notebook's own, else python3)",
-        default="",
-    )
+@dataclass(frozen=True)
+class NotebookRunner:
+    """How this run runs notebooks: the kernel, the timeout, and the metric definitions of a
+    measuring run (``None`` with ``--pareto-disable``: the notebooks run, nothing is judged)."""
+
+    timeout: int
+    kernel: str
+    registry: MetricRegistry | None
 
 
-def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> NotebookFile | None:
-    if file_path.suffix == ".ipynb" and parent.config.getoption("pareto_notebooks"):
-        return NotebookFile.from_parent(parent, path=file_path)
-    return None
+class NotebookCollector:
+    """Registered as a plugin with ``--pareto-notebooks``: collects ``*.ipynb`` files."""
+
+    def __init__(self, runner: NotebookRunner) -> None:
+        self.runner = runner
+
+    def pytest_collect_file(self, file_path: Path, parent: pytest.Collector) -> NotebookFile | None:
+        if file_path.suffix == ".ipynb":
+            return NotebookFile.from_parent(parent, path=file_path, runner=self.runner)
+        return None
 
 
 @dataclass(frozen=True)
@@ -145,6 +144,10 @@ class NotebookFile(pytest.File):
 
     _run: NotebookRun | None = None
 
+    def __init__(self, *, runner: NotebookRunner, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.runner = runner
+
     def collect(self) -> Iterator[pytest.Item]:
         try:
             import nbclient  # noqa: F401  (needed to run it; say so at collection)
@@ -176,13 +179,8 @@ class NotebookFile(pytest.File):
         import nbclient
         from nbclient.exceptions import CellExecutionError
 
-        config = self.config
         notebook = _read_notebook(self.path)
-        kernel = config.getini("pareto_notebook_kernel")
-        try:
-            timeout = int(float(config.getini("pareto_notebook_timeout")))
-        except ValueError:
-            raise pytest.UsageError("ini pareto_notebook_timeout must be a number") from None
+        kernel: dict[str, Any] = {"kernel_name": self.runner.kernel} if self.runner.kernel else {}
         current = {"index": -1}
 
         def on_cell_start(cell: Any, cell_index: int) -> None:
@@ -190,10 +188,10 @@ class NotebookFile(pytest.File):
 
         client = nbclient.NotebookClient(
             notebook,
-            timeout=timeout,
+            timeout=self.runner.timeout,
             resources={"metadata": {"path": str(self.path.parent)}},
             on_cell_start=on_cell_start,
-            **({"kernel_name": kernel} if kernel else {}),
+            **kernel,
         )
         run = NotebookRun()
         with tempfile.TemporaryDirectory(prefix="pytest-pareto-nb-") as folder:
@@ -203,7 +201,7 @@ class NotebookFile(pytest.File):
                 NOTEBOOK_ENV: str(self.path),
                 "JPY_SESSION_NAME": str(self.path),
             }
-            if config.stash.get(session_key, None) is None:
+            if self.runner.registry is None:
                 env[DISABLE_ENV] = "1"
             else:
                 env[RECORD_ENV] = str(record_file)
@@ -254,8 +252,8 @@ class NotebookCellItem(pytest.Item):
         error = run.error_for(self.cell_index)
         if error is not None:
             raise NotebookCellError(error)
-        session = self.config.stash.get(session_key, None)
-        if session is None:  # --pareto-disable: the notebook ran, nothing was measured
+        registry = self.notebook.runner.registry
+        if registry is None:  # --pareto-disable: the notebook ran, nothing was measured
             return
         record = run.records.get(self.name)
         if record is None:
@@ -263,7 +261,7 @@ class NotebookCellItem(pytest.Item):
                 f"cell {self.cell_index} ran but measured nothing: load the extension in an "
                 "earlier cell (%load_ext nb_ext)"
             )
-        recorder = Recorder(self.nodeid, registry=session.registry)
+        recorder = Recorder(self.nodeid, registry=registry)
         recorder.include(record.samples, record.metrics)
         self.stash[options_key] = record.options
         self.stash[recorder_key] = recorder

@@ -29,6 +29,7 @@ from typing import Any
 
 import pytest
 
+from pytest_pareto.plugin.xdist import is_xdist_worker
 from pytest_pareto.replication.progress import progress_line
 
 __all__ = ["TerminalProgress", "progress"]
@@ -54,9 +55,9 @@ class TerminalProgress:
         self.unit = unit
         self._clock = clock
         reporter: Any = config.pluginmanager.get_plugin("terminalreporter")
-        worker = hasattr(config, "workerinput")
         self._verbosity = config.get_verbosity()
-        self._reporter = None if worker or self._verbosity < 0 else reporter
+        silent = is_xdist_worker(config) or self._verbosity < 0
+        self._reporter = None if silent else reporter
         self._tty = bool(reporter.isatty()) if reporter is not None else False
         self._last_write: float | None = None
         self._pending: str | None = None

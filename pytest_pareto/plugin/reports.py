@@ -11,41 +11,17 @@ next to the plugin's ``pareto_outcome``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
 from pytest_pareto.errors import ParetoError
 from pytest_pareto.judging.verdict import Verdict
-from pytest_pareto.plugin import session_key
 from pytest_pareto.reports.report_files import write_report
-from pytest_pareto.reports.run_report import REPORT_SUFFIXES, RunReport
+from pytest_pareto.reports.run_report import RunReport
 
-__all__ = ["junit_properties"]
-
-_written_key = pytest.StashKey[list[str]]()
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("pareto")
-    group.addoption(
-        "--pareto-report",
-        metavar="PATH",
-        action="append",
-        default=[],
-        help="write the run's verdicts to PATH: .json (machine-readable), .md (markdown "
-        "summary, also appended to $GITHUB_STEP_SUMMARY when set) or .html (self-contained, "
-        "with plots); repeatable. Example: pytest --pareto-report pareto.md",
-    )
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    for path in config.getoption("pareto_report"):
-        if Path(path).suffix.lower() not in REPORT_SUFFIXES:
-            raise pytest.UsageError(
-                f"--pareto-report {path}: name the file with one of "
-                f"{', '.join(REPORT_SUFFIXES)} to choose the format"
-            )
+__all__ = ["ReportFiles", "junit_properties"]
 
 
 def junit_properties(verdict: Verdict) -> list[tuple[str, object]]:
@@ -61,46 +37,28 @@ def junit_properties(verdict: Verdict) -> list[tuple[str, object]]:
     return properties
 
 
-def pytest_pareto_verdict(item: pytest.Item, verdict: Verdict) -> None:
-    item.user_properties.extend(junit_properties(verdict))
+class ReportFiles:
+    """The ``--pareto-report`` files, written once the run's results are final."""
 
+    def __init__(self, folder: Path, paths: Sequence[str]) -> None:
+        self.targets = [Path(folder, path) for path in paths]
+        self.written: list[str] = []
+        """Each file written, or ``error: ...``."""
 
-def _run_report(config: pytest.Config) -> RunReport:
-    session = config.stash.get(session_key, None)
-    if session is None:
-        return RunReport(verdicts=(), mode="disabled")
-    return RunReport(
-        verdicts=tuple(session.verdicts),
-        changes=tuple(session.changes),
-        errors=tuple(session.errors),
-        mode="update" if session.update else "judge",
-        strict=session.strict,
-        commit=session.commit,
-        machine=session.machine,
-    )
+    def write(self, report: RunReport) -> bool:
+        """Write every file; ``False`` when one could not be written."""
+        ok = True
+        for target in self.targets:
+            try:
+                self.written += [str(p) for p in write_report(target, report)]
+            except ParetoError as exc:
+                self.written.append(f"error: {exc}")
+                ok = False
+        return ok
 
-
-@pytest.hookimpl(trylast=True)  # after the plugin has applied --pareto-update
-def pytest_sessionfinish(session: pytest.Session) -> None:
-    config = session.config
-    paths = config.getoption("pareto_report")
-    if not paths or hasattr(config, "workerinput"):
-        return
-    report = _run_report(config)
-    written: list[str] = []
-    for path in paths:
-        target = Path(config.invocation_params.dir, path)
-        try:
-            written += [str(p) for p in write_report(target, report)]
-        except ParetoError as exc:
-            written.append(f"error: {exc}")
-            session.exitstatus = pytest.ExitCode.TESTS_FAILED
-    config.stash[_written_key] = written
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    for line in terminalreporter.config.stash.get(_written_key, []):
-        if line.startswith("error: "):
-            terminalreporter.write_line(f"pareto report {line}", red=True)
-        else:
-            terminalreporter.write_line(f"pareto report: {line}")
+    def write_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        for line in self.written:
+            if line.startswith("error: "):
+                terminalreporter.write_line(f"pareto report {line}", red=True)
+            else:
+                terminalreporter.write_line(f"pareto report: {line}")

@@ -3,31 +3,29 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from pytest_pareto.plugin import session_key
 from pytest_pareto.store.temp_files import remove_stale_temp_files
 
-__all__: list[str] = []
-
-_removed_key = pytest.StashKey[list[Path]]()
+__all__ = ["StaleTempFiles"]
 
 
-def pytest_sessionstart(session: pytest.Session) -> None:
-    config = session.config
-    pareto = config.stash.get(session_key, None)
-    if pareto is None or pareto.is_worker:
-        return
-    config.stash[_removed_key] = remove_stale_temp_files(pareto.store.root)
+class StaleTempFiles:
+    """The store's leftovers of interrupted writes, removed when the session starts."""
 
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.removed: list[Path] = []
 
-def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    removed = config.stash.get(_removed_key, [])
-    if removed:
-        names = ", ".join(str(path) for path in removed[:3]) + (", ..." if len(removed) > 3 else "")
-        terminalreporter.write_line(
-            f"pareto: removed {len(removed)} temporary file(s) left by an interrupted write: "
-            f"{names}"
-        )
+    def remove(self) -> None:
+        self.removed = remove_stale_temp_files(self.root)
+
+    def write_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        removed = self.removed
+        if removed:
+            names = ", ".join(str(p) for p in removed[:3]) + (", ..." if len(removed) > 3 else "")
+            terminalreporter.write_line(
+                f"pareto: removed {len(removed)} temporary file(s) left by an interrupted write: "
+                f"{names}"
+            )

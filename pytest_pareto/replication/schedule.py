@@ -1,14 +1,14 @@
-"""Process replication: measure tests in fresh worker processes, in batches, sequentially.
+"""Process replication: measure tests in fresh replica processes, in batches, sequentially.
 
 The process is the unit of replication for noisy metrics. Starting an interpreter with the
-test framework costs about a second, so one worker process measures every still-undecided
+test framework costs about a second, so one replica process measures every still-undecided
 test once (a *batch*); after each look of the :class:`~pytest_pareto.judging.stats.SequentialDesign`
 only the tests that are still undecided go on. When a baseline is measured in the same run
 (``--pareto-against``), reference and candidate batches alternate in the order R C C R R C…,
 so that a drift of the host hits both sides alike.
 
 This module knows nothing of pytest: a batch is run by a callable the caller provides (the
-pytest layer re-invokes pytest on the node ids with a hidden worker option), and each worker
+pytest layer re-invokes pytest on the node ids with a hidden replica option), and each replica
 reports what it measured as JSON (:func:`write_runs` / :func:`read_runs`).
 """
 
@@ -30,33 +30,26 @@ from pytest_pareto.model.points import Observation, Sample
 from pytest_pareto.replication.progress import ProgressSink
 
 __all__ = [
-    "REPLICA_ENV",
+    "AGAINST_INFO",
+    "ReplicaRequest",
     "Replication",
     "Side",
     "TestRun",
-    "WorkerRequest",
-    "in_replica",
     "read_runs",
+    "replica_environment",
     "replicate",
-    "run_worker",
-    "worker_environment",
+    "run_replica",
     "write_runs",
 ]
 
-REPLICA_ENV = "PYTEST_PARETO_REPLICA"
-"""Set in every worker process. A worker runs while its parent holds the host's measurement
-lock (:func:`pytest_pareto.store.locks.measurement_lock`), so it must not take that lock itself."""
+FORMAT_NAME = "pytest-pareto replica runs"
 
-FORMAT_NAME = "pytest-pareto worker runs"
-
-
-def in_replica() -> bool:
-    """Whether this process is a replica worker started by pytest-pareto."""
-    return bool(os.environ.get(REPLICA_ENV))
+AGAINST_INFO = "pareto_against"
+"""``extra_info`` key of a reference point measured from ``--pareto-against`` (its git ref)."""
 
 
 class Side(enum.Enum):
-    """Which code a worker measures."""
+    """Which code a replica measures."""
 
     CANDIDATE = "candidate"
     """The working tree: the result being judged."""
@@ -65,12 +58,12 @@ class Side(enum.Enum):
 
 
 @dataclass(frozen=True)
-class WorkerRequest:
-    """What one worker process is asked to do: measure these tests once each."""
+class ReplicaRequest:
+    """What one replica process is asked to do: measure these tests once each."""
 
     tests: tuple[str, ...]
     out: str
-    """Where the worker writes its runs (JSON)."""
+    """Where the replica writes its runs (JSON)."""
     noisy_only: bool = True
     """Run only probes with a noisy metric (deterministic ones need a single process)."""
 
@@ -78,7 +71,7 @@ class WorkerRequest:
         return {"tests": list(self.tests), "out": self.out, "noisy_only": self.noisy_only}
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> WorkerRequest:
+    def from_json(cls, data: Mapping[str, Any]) -> ReplicaRequest:
         return cls(
             tests=tuple(str(t) for t in data["tests"]),
             out=str(data["out"]),
@@ -86,16 +79,16 @@ class WorkerRequest:
         )
 
     @classmethod
-    def load(cls, path: Path | str) -> WorkerRequest:
+    def load(cls, path: Path | str) -> ReplicaRequest:
         try:
             return cls.from_json(json.loads(Path(path).read_text(encoding="utf-8")))
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise MeasurementError(f"cannot read the worker request {path}: {exc}") from None
+            raise MeasurementError(f"cannot read the replica request {path}: {exc}") from None
 
 
 @dataclass(frozen=True)
 class TestRun:
-    """What one worker process measured (and recorded) of one test."""
+    """What one replica process measured (and recorded) of one test."""
 
     __test__ = False  # not a pytest test class
 
@@ -127,14 +120,14 @@ class TestRun:
             message=str(data.get("message", "")),
             metrics={n: Metric.from_json(n, spec) for n, spec in data.get("metrics", {}).items()},
             samples={
-                n: Sample.from_json(r, f"worker result of {test_id}, metric {n!r}")
+                n: Sample.from_json(r, f"replica result of {test_id}, metric {n!r}")
                 for n, r in data["samples"].items()
             },
         )
 
 
 def write_runs(path: Path | str, runs: Iterable[TestRun]) -> None:
-    """Write a worker's runs atomically (the parent never reads half a file)."""
+    """Write a replica's runs atomically (the parent never reads half a file)."""
     data = {"format": FORMAT_NAME, "runs": {run.test_id: run.to_json() for run in runs}}
     target = Path(path)
     partial = target.with_name(target.name + ".partial")
@@ -143,7 +136,7 @@ def write_runs(path: Path | str, runs: Iterable[TestRun]) -> None:
 
 
 def read_runs(path: Path | str) -> dict[str, TestRun]:
-    """The runs a worker wrote; :class:`MeasurementError` when the file is missing or bad."""
+    """The runs a replica wrote; :class:`MeasurementError` when the file is missing or bad."""
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         if data.get("format") != FORMAT_NAME:
@@ -155,17 +148,16 @@ def read_runs(path: Path | str) -> dict[str, TestRun]:
         raise MeasurementError(f"the worker's results {path} are unreadable ({exc})") from None
 
 
-def worker_environment(
+def replica_environment(
     base: Mapping[str, str], *, python_path: Sequence[Path] = ()
 ) -> dict[str, str]:
-    """The environment of a worker: the parent's, marked as a replica, without the test
-    runner's per-process variables, with ``python_path`` first on ``PYTHONPATH``."""
+    """The environment of a replica: the parent's without the test runner's per-process
+    variables (an xdist worker's among them), with ``python_path`` first on ``PYTHONPATH``."""
     env = {
         key: value
         for key, value in base.items()
         if not key.startswith("PYTEST_XDIST_") and key != "PYTEST_CURRENT_TEST"
     }
-    env[REPLICA_ENV] = "1"
     if python_path:
         parts = [str(p) for p in python_path]
         if env.get("PYTHONPATH"):
@@ -174,18 +166,18 @@ def worker_environment(
     return env
 
 
-def run_worker(
+def run_replica(
     argv: Sequence[str],
     *,
     cwd: Path,
     env: Mapping[str, str],
-    request: WorkerRequest,
+    request: ReplicaRequest,
     request_path: Path,
     log_path: Path,
 ) -> dict[str, TestRun]:
-    """Run one worker process (``argv`` followed by the request file) and read its runs.
+    """Run one replica process (``argv`` followed by the request file) and read its runs.
 
-    Tests the worker did not report are missing from the result; a worker that reported
+    Tests the replica did not report are missing from the result; a replica that reported
     nothing raises :class:`MeasurementError` with the end of its output.
     """
     request_path.write_text(json.dumps(request.to_json()), encoding="utf-8")
@@ -214,18 +206,18 @@ def run_worker(
 
 
 BatchRunner = Callable[[Side, Sequence[str], bool], Mapping[str, TestRun]]
-"""Runs one worker on (side, test ids, noisy_only) and returns its runs by test id."""
+"""Runs one replica on (side, test ids, noisy_only) and returns its runs by test id."""
 
 
 @dataclass
 class Replication:
-    """Every worker run of every test, per side, and the tests that left early and why."""
+    """Every replica run of every test, per side, and the tests that left early and why."""
 
     runs: dict[Side, dict[str, list[TestRun]]] = field(
         default_factory=lambda: {side: {} for side in Side}
     )
     problems: dict[str, str] = field(default_factory=dict)
-    """Test id -> why its candidate could not be replicated (failed in a worker, crash)."""
+    """Test id -> why its candidate could not be replicated (failed in a replica, crash)."""
     reference_problems: dict[str, str] = field(default_factory=dict)
     """Test id -> why the reference has no result for it (not there, or failing there)."""
     reference_absent: set[str] = field(default_factory=set)
@@ -271,35 +263,82 @@ Decide = Callable[[str, Replication], bool]
 """Whether a test needs more processes after a look (called with the runs so far)."""
 
 
-def replicate(
-    tests: Sequence[str],
-    designs: Mapping[str, SequentialDesign],
-    run_batch: BatchRunner,
-    needs_more: Decide,
-    *,
-    against: bool = False,
-    reference_only: Sequence[str] = (),
-    progress: ProgressSink | None = None,
-) -> Replication:
-    """Measure ``tests`` in worker batches until each is decided or has its last look.
+class _Schedule:
+    """One :func:`replicate` call: the runs so far, and each test's next look."""
 
-    ``designs`` gives each test's looks. With ``against``, every batch step runs a reference
-    worker and a candidate worker, alternating which goes first; the first reference batch
-    runs every probe (deterministic metrics of the reference come from it) and also covers
-    ``reference_only`` (tests measured once, for their deterministic metrics only).
-    """
-    state = Replication()
-    target = {t: designs[t].looks[0] for t in tests}
-    pending = list(tests)
-    first_reference = True
-    step = 0
+    def __init__(
+        self,
+        designs: Mapping[str, SequentialDesign],
+        run_batch: BatchRunner,
+        *,
+        against: bool,
+        reference_only: Sequence[str],
+        progress: ProgressSink | None,
+    ) -> None:
+        self.designs = designs
+        self.run_batch = run_batch
+        self.against = against
+        self.reference_only = list(reference_only)
+        self.progress = progress
+        self.state = Replication()
+        self.target: dict[str, int] = {}
+        """Test id -> the processes its current look needs."""
+        self.first_reference = True
+        self.step = 0
 
-    def run(side: Side, ids: Sequence[str], noisy_only: bool) -> None:
+    def start(self, tests: Sequence[str]) -> None:
+        for test_id in tests:
+            self.target[test_id] = self.designs[test_id].looks[0]
+
+    def undecided(self, pending: Sequence[str]) -> list[str]:
+        """The pending tests that have fewer candidate processes than their look needs."""
+        state = self.state
+        return [
+            t
+            for t in pending
+            if t not in state.problems and state.processes(Side.CANDIDATE, t) < self.target[t]
+        ]
+
+    def measure(self, batch: Sequence[str]) -> None:
+        """One batch step: a candidate replica (and with ``against`` a reference one)."""
+        self.step += 1
+        if self.progress is not None:
+            self.progress.update(
+                min(self.state.processes(Side.CANDIDATE, t) for t in batch),
+                max(self.target[t] for t in batch),
+                remaining=len(batch),
+                message=f"batch {self.step}",
+            )
+        if not self.against:
+            self.run(Side.CANDIDATE, batch, noisy_only=True)
+        else:
+            first_side = Side.REFERENCE if self.step % 2 else Side.CANDIDATE
+            for side in (first_side, _other(first_side)):
+                if side is Side.CANDIDATE:
+                    self.run(side, batch, noisy_only=True)
+                else:
+                    self.run_reference(batch)
+        self.stop_without_noise(batch)
+
+    def run_reference(self, batch: Sequence[str]) -> None:
+        if self.first_reference:
+            # Every probe once: the reference's deterministic metrics come from this run.
+            self.first_reference = False
+            extra = [t for t in self.reference_only if t not in batch]
+            self.run(Side.REFERENCE, [*batch, *extra], noisy_only=False)
+        else:
+            # Tests the reference cannot run (new there, or failing) need no more of it.
+            problems = self.state.reference_problems
+            self.run(Side.REFERENCE, [t for t in batch if t not in problems], noisy_only=True)
+
+    def run(self, side: Side, ids: Sequence[str], *, noisy_only: bool) -> None:
+        """Run one replica on ``ids`` and keep what it measured, or why it did not."""
         if not ids:
             return
+        state = self.state
         state.batches += 1
         try:
-            runs = run_batch(side, ids, noisy_only)
+            runs = self.run_batch(side, ids, noisy_only)
         except MeasurementError as exc:
             for test_id in ids:
                 state.note(side, test_id, f"the {side.value} worker failed: {exc}")
@@ -317,59 +356,65 @@ def replicate(
             else:
                 state.add(side, found)
 
-    def stop_without_noise(batch: Sequence[str]) -> None:
-        # A test that measured nothing noisy needs no second process.
+    def stop_without_noise(self, batch: Sequence[str]) -> None:
+        """A test that measured nothing noisy needs no second process."""
+        state = self.state
         for test_id in batch:
             if state.has(Side.CANDIDATE, test_id) and not state.observations(
                 Side.CANDIDATE, test_id, noisy=True
             ):
-                target[test_id] = state.processes(Side.CANDIDATE, test_id)
+                self.target[test_id] = state.processes(Side.CANDIDATE, test_id)
 
-    def undecided() -> list[str]:
-        return [
-            t
-            for t in pending
-            if t not in state.problems and state.processes(Side.CANDIDATE, t) < target[t]
-        ]
-
-    while pending:
-        while batch := undecided():
-            step += 1
-            if progress is not None:
-                progress.update(
-                    min(state.processes(Side.CANDIDATE, t) for t in batch),
-                    max(target[t] for t in batch),
-                    remaining=len(batch),
-                    message=f"batch {step}",
-                )
-            if not against:
-                run(Side.CANDIDATE, batch, True)
-                stop_without_noise(batch)
-                continue
-            sides = (
-                (Side.REFERENCE, Side.CANDIDATE) if step % 2 else (Side.CANDIDATE, Side.REFERENCE)
-            )
-            for side in sides:
-                if side is Side.CANDIDATE:
-                    run(side, batch, True)
-                elif first_reference:
-                    first_reference = False
-                    run(side, [*batch, *(t for t in reference_only if t not in batch)], False)
-                else:
-                    # Tests the reference cannot run (new there, or failing) need no more of it.
-                    run(side, [t for t in batch if t not in state.reference_problems], True)
-            stop_without_noise(batch)
-        still = []
+    def next_looks(self, pending: Sequence[str], needs_more: Decide) -> list[str]:
+        """The tests that go on to their next look (their targets raised to it)."""
+        state = self.state
+        going_on = []
         for test_id in pending:
             if test_id in state.problems or not state.observations(
                 Side.CANDIDATE, test_id, noisy=True
             ):
                 continue
-            nxt = designs[test_id].next_look(state.processes(Side.CANDIDATE, test_id))
+            nxt = self.designs[test_id].next_look(state.processes(Side.CANDIDATE, test_id))
             if nxt is not None and needs_more(test_id, state):
-                target[test_id] = nxt
-                still.append(test_id)
-        pending = still
-    if against and first_reference and reference_only:
-        run(Side.REFERENCE, list(reference_only), False)
-    return state
+                self.target[test_id] = nxt
+                going_on.append(test_id)
+        return going_on
+
+    def finish(self) -> None:
+        """Reference-only tests still unmeasured (no noisy test ran a reference batch)."""
+        if self.against and self.first_reference and self.reference_only:
+            self.run(Side.REFERENCE, self.reference_only, noisy_only=False)
+
+
+def _other(side: Side) -> Side:
+    return Side.CANDIDATE if side is Side.REFERENCE else Side.REFERENCE
+
+
+def replicate(
+    tests: Sequence[str],
+    designs: Mapping[str, SequentialDesign],
+    run_batch: BatchRunner,
+    needs_more: Decide,
+    *,
+    against: bool = False,
+    reference_only: Sequence[str] = (),
+    progress: ProgressSink | None = None,
+) -> Replication:
+    """Measure ``tests`` in replica batches until each is decided or has its last look.
+
+    ``designs`` gives each test's looks. With ``against``, every batch step runs a reference
+    replica and a candidate replica, alternating which goes first; the first reference batch
+    runs every probe (deterministic metrics of the reference come from it) and also covers
+    ``reference_only`` (tests measured once, for their deterministic metrics only).
+    """
+    schedule = _Schedule(
+        designs, run_batch, against=against, reference_only=reference_only, progress=progress
+    )
+    schedule.start(tests)
+    pending = list(tests)
+    while pending:
+        while batch := schedule.undecided(pending):
+            schedule.measure(batch)
+        pending = schedule.next_looks(pending, needs_more)
+    schedule.finish()
+    return schedule.state

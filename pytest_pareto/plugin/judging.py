@@ -1,0 +1,80 @@
+"""Judging a measured test after its body ran: the verdict, its budgets, pass or fail.
+
+The verdict comes from the one pipeline (:func:`~pytest_pareto.frontier.pipeline.judge_test`)
+with the test's policy (:func:`~pytest_pareto.plugin.policy.policy_for`); a replicated test
+is judged with the noisy observations of its replicas.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from pytest_pareto.errors import ParetoError
+from pytest_pareto.frontier.pipeline import JudgeContext, judge_test
+from pytest_pareto.judging.verdict import Verdict
+from pytest_pareto.measuring.recorder import Recorder
+from pytest_pareto.plugin.budgets import check_test_budgets
+from pytest_pareto.plugin.keys import baseline_key, options_of, verdict_key
+from pytest_pareto.plugin.policy import policy_for
+from pytest_pareto.plugin.replication.results import ReplicatedResults
+from pytest_pareto.plugin.reports import junit_properties
+from pytest_pareto.plugin.settings import RunSettings
+from pytest_pareto.reports.words import verdict_message
+
+__all__ = ["Judge"]
+
+
+class Judge:
+    """Judges each measured test of this process (none in a replica)."""
+
+    def __init__(
+        self,
+        config: pytest.Config,
+        settings: RunSettings,
+        context: JudgeContext,
+        replicated: ReplicatedResults,
+        commit: Callable[[], str | None],
+    ) -> None:
+        self.config = config
+        self.settings = settings
+        self.context = context
+        self.replicated = replicated
+        self.commit = commit
+
+    def after_call(self, item: pytest.Item, recorder: Recorder) -> None:
+        """Judge ``item``; tell the plugins; fail it when its verdict or a budget says so.
+
+        In this order: the verdict and its JUnit properties, the
+        ``pytest_pareto_verdict`` hook, the budgets, the verdict's own failure.
+        """
+        try:
+            verdict = self.verdict(item, recorder)
+        except ParetoError as exc:
+            raise pytest.fail.Exception(f"pareto: {exc}", pytrace=False) from None
+        item.stash[verdict_key] = verdict
+        item.user_properties.append(("pareto_outcome", verdict.outcome.value))
+        item.user_properties.extend(junit_properties(verdict))
+        self.config.hook.pytest_pareto_verdict(item=item, verdict=verdict)
+        fails = not self.settings.update and verdict.fails(strict=self.settings.strict)
+        check_test_budgets(item, verdict, self.context, fails=fails)
+        if fails:
+            pytest.fail(verdict_message(verdict), pytrace=False)
+
+    def verdict(self, item: pytest.Item, recorder: Recorder) -> Verdict:
+        options = options_of(item)
+        if recorder.censored is None:  # a censored call never reached the rest of the test
+            options.check_metric_names(item.nodeid, list(recorder.metrics))
+        point = recorder.point(commit=self.commit(), machine=self.context.machine)
+        assert point is not None  # recorder.used
+        point, references = self.replicated.judge_inputs(item, point)
+        return judge_test(
+            self.context,
+            item.nodeid,
+            point,
+            recorder.metrics,
+            item.stash.get(baseline_key, None),
+            policy_for(self.context, self.settings, options),
+            references=references,
+        )

@@ -1,0 +1,86 @@
+"""The replica's side of replication: this process measures the listed tests, never judges.
+
+A replica is pytest started by a :class:`~.controller.ReplicationController` with the hidden
+``--pareto-replica REQUEST`` option. It runs only the tests the request lists, measures each
+once (only the probes with a noisy metric when asked, within ``pareto_process_max_time``),
+and writes what it measured and how each test ended to the request's output file when the
+session ends.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from pytest_pareto.measuring.measure import MeasureOptions
+from pytest_pareto.model.metrics import Metric
+from pytest_pareto.model.points import Sample
+from pytest_pareto.plugin.keys import options_of, recorder_key
+from pytest_pareto.probes import Probe
+from pytest_pareto.replication.schedule import ReplicaRequest, TestRun, write_runs
+
+__all__ = ["Replica"]
+
+
+class Replica:
+    """Registered as a plugin only in a replica process."""
+
+    def __init__(self, request: ReplicaRequest, process_max_time: float) -> None:
+        self.request = request
+        self.process_max_time = process_max_time
+        self.measured: dict[str, tuple[dict[str, Metric], dict[str, Sample]]] = {}
+        self.outcomes: dict[str, tuple[str, str]] = {}
+        """Test id -> (pytest's outcome word, why it did not pass)."""
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(
+        self, config: pytest.Config, items: list[pytest.Item]
+    ) -> None:
+        wanted = set(self.request.tests)
+        keep = [item for item in items if item.nodeid in wanted]
+        dropped = [item for item in items if item.nodeid not in wanted]
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+            items[:] = keep
+
+    def measuring_for(
+        self, item: pytest.Item, probes: list[Probe], options: MeasureOptions
+    ) -> tuple[list[Probe], MeasureOptions]:
+        """Noisy probes only (when asked), within the replica's own time budget."""
+        if self.request.noisy_only:
+            probes = [p for p in probes if any(m.noisy for m in p.metrics)]
+        if options_of(item).max_time is None:
+            options = replace(options, max_time=self.process_max_time)
+        return probes, options
+
+    def pytest_runtest_teardown(self, item: pytest.Item) -> None:
+        """Keep what the test measured (its body has run)."""
+        recorder = item.stash.get(recorder_key, None)
+        point = recorder.point() if recorder is not None else None
+        if recorder is not None and point is not None:
+            samples = {name: obs.samples[0] for name, obs in point.observations.items()}
+            self.measured[item.nodeid] = (recorder.metrics, samples)
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        test_id = report.nodeid
+        if report.failed:
+            outcome = "failed" if report.when == "call" else "error"
+            crash = getattr(report.longrepr, "reprcrash", None)
+            lines = report.longreprtext.strip().splitlines()
+            message = str(crash.message) if crash is not None else (lines[-1] if lines else "")
+            self.outcomes[test_id] = (outcome, message[:500])
+        elif report.skipped:
+            self.outcomes[test_id] = ("skipped", "")
+        elif report.when == "call":
+            self.outcomes.setdefault(test_id, ("passed", ""))
+
+    def pytest_sessionfinish(self) -> None:
+        runs = []
+        for test_id in self.request.tests:
+            outcome, message = self.outcomes.get(test_id, ("", ""))
+            if not outcome:
+                continue
+            metrics, samples = self.measured.get(test_id, ({}, {}))
+            runs.append(TestRun(test_id, outcome, metrics, samples, message))
+        write_runs(self.request.out, runs)

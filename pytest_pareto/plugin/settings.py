@@ -1,0 +1,216 @@
+"""The plugin's settings: every option and ini value, parsed once at configure time.
+
+Nothing else reads ``config.getoption`` or ``config.getini`` for the plugin's own options. A
+value that cannot be parsed stops the run with a usage error saying which value and why.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from pytest_pareto.errors import ConfigError, MeasurementError
+from pytest_pareto.judging.stats import SequentialDesign
+from pytest_pareto.measuring.measure import MeasureOptions
+from pytest_pareto.model.machine import Matching
+from pytest_pareto.model.metrics import Tolerance
+from pytest_pareto.plugin.options import (
+    BENCHMARK_FIXTURE_INI,
+    SERIALIZE_INI,
+    TIMEOUT_INI,
+    UPDATE_PROCESSES,
+)
+from pytest_pareto.probes.energy_estimate import CpuPower, parse_tdp
+from pytest_pareto.replication.schedule import ReplicaRequest
+from pytest_pareto.replication.worktree import resolve_commit
+from pytest_pareto.reports.run_report import REPORT_SUFFIXES
+from pytest_pareto.reports.staleness import parse_age
+
+__all__ = ["PROCESSES_ENV", "RunSettings", "Settings"]
+
+PROCESSES_ENV = "PYTEST_PARETO_PROCESSES"
+"""Environment variable that replaces the ini option ``pareto_processes`` (e.g. ``1`` for a
+test suite whose own pytest runs should measure in one process)."""
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """What a measuring run (no ``--pareto-disable``) measures and judges with."""
+
+    update: bool
+    strict: bool
+    store: Path
+    matching: Matching
+    default_tolerance: Tolerance
+    measure_options: MeasureOptions
+    processes: int | None
+    """``--pareto-processes`` (wins over markers), else ``None``."""
+    default_processes: int
+    alpha: float
+    process_max_time: float
+    """Seconds of timed rounds per measured call in a replica."""
+    max_age_s: float | None
+    """Stored noisy points older than this are warned about; ``None``: never."""
+    against: str | None
+    """``--pareto-against REF``; never set in a replica."""
+    replica: ReplicaRequest | None
+    """``--pareto-replica FILE``: this process is a replica measuring these tests."""
+    energy_estimate: bool
+    cpu_power: CpuPower | None
+    serialize_measurements: bool
+    """Under xdist, hold the host's measurement lock around noisy measurements."""
+    measure_lock_timeout: float
+    """Seconds to wait for that lock; ``-1``: no limit."""
+
+    def design(self, processes: int | None) -> SequentialDesign:
+        """The sequential design of a test whose marker asks for ``processes``."""
+        most = self.processes or processes or self.default_processes
+        if self.update:
+            most = min(most, UPDATE_PROCESSES)
+        return SequentialDesign(max_processes=most, alpha=self.alpha)
+
+    @classmethod
+    def parse(cls, config: pytest.Config) -> RunSettings:
+        """Raises :class:`ConfigError` or :class:`MeasurementError` saying what is wrong."""
+        strict = config.getoption("pareto_strict")
+        store = config.getoption("pareto_store") or config.getini("pareto_store")
+        replica_file = config.getoption("pareto_replica")
+        update = bool(config.getoption("pareto_update"))
+        tdp = str(config.getini("pareto_cpu_tdp")).strip()
+        return cls(
+            update=update,
+            strict=strict if strict is not None else bool(config.getini("pareto_strict")),
+            store=Path(config.rootpath, store),
+            matching=Matching.parse(
+                config.getoption("pareto_machine") or config.getini("pareto_machine")
+            ),
+            default_tolerance=Tolerance.parse(config.getini("pareto_tolerance")),
+            measure_options=MeasureOptions(
+                max_time=_seconds(config, "pareto_max_time"),
+                normalise_speed=bool(config.getini("pareto_normalise_speed")),
+            ),
+            processes=_processes_option(config),
+            default_processes=_default_processes(config),
+            alpha=_alpha(config),
+            process_max_time=_positive_float(config, "pareto_process_max_time"),
+            max_age_s=parse_age(str(config.getini("pareto_baseline_max_age"))),
+            against=None if replica_file else _against(config, update),
+            replica=ReplicaRequest.load(replica_file) if replica_file else None,
+            energy_estimate=bool(config.getini("pareto_energy_estimate")),
+            cpu_power=parse_tdp(tdp) if tdp else None,
+            serialize_measurements=bool(config.getini(SERIALIZE_INI)),
+            measure_lock_timeout=_lock_timeout(config),
+        )
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every option and ini value of the plugin, parsed once (see :meth:`parse`)."""
+
+    reports: tuple[str, ...]
+    """``--pareto-report`` paths, relative to the invocation folder."""
+    notebooks: bool
+    notebook_timeout: int
+    notebook_kernel: str
+    benchmark_fixture: bool
+    run: RunSettings | None
+    """What measuring and judging use; ``None`` with ``--pareto-disable``."""
+
+    @property
+    def disabled(self) -> bool:
+        return self.run is None
+
+    @classmethod
+    def parse(cls, config: pytest.Config) -> Settings:
+        """Parse every value; one that cannot be parsed is a :class:`pytest.UsageError`."""
+        reports = tuple(str(path) for path in config.getoption("pareto_report"))
+        for path in reports:
+            if Path(path).suffix.lower() not in REPORT_SUFFIXES:
+                raise pytest.UsageError(
+                    f"--pareto-report {path}: name the file with one of "
+                    f"{', '.join(REPORT_SUFFIXES)} to choose the format"
+                )
+        try:
+            timeout = int(float(config.getini("pareto_notebook_timeout")))
+        except ValueError:
+            raise pytest.UsageError("ini pareto_notebook_timeout must be a number") from None
+        try:
+            run = None if config.getoption("pareto_disable") else RunSettings.parse(config)
+        except (ConfigError, MeasurementError) as exc:
+            raise pytest.UsageError(f"pytest-pareto: {exc}") from None
+        return cls(
+            reports=reports,
+            notebooks=bool(config.getoption("pareto_notebooks")),
+            notebook_timeout=timeout,
+            notebook_kernel=str(config.getini("pareto_notebook_kernel")),
+            benchmark_fixture=bool(config.getini(BENCHMARK_FIXTURE_INI)),
+            run=run,
+        )
+
+
+def _seconds(config: pytest.Config, name: str) -> float:
+    try:
+        return float(config.getini(name))
+    except ValueError:
+        raise ConfigError(f"ini {name} must be a number of seconds") from None
+
+
+def _positive_float(config: pytest.Config, name: str) -> float:
+    text = str(config.getini(name))
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise ConfigError(f"ini {name} = {text!r} must be a number > 0")
+    return value
+
+
+def _processes_option(config: pytest.Config) -> int | None:
+    processes: int | None = config.getoption("pareto_processes")
+    if processes is not None and processes < 1:
+        raise ConfigError(f"--pareto-processes {processes}: must be at least 1")
+    return processes
+
+
+def _default_processes(config: pytest.Config) -> int:
+    from_env = os.environ.get(PROCESSES_ENV, "").strip()
+    source = PROCESSES_ENV if from_env else "ini pareto_processes"
+    try:
+        processes = int(from_env or str(config.getini("pareto_processes")))
+    except ValueError:
+        processes = 0
+    if processes < 1:
+        raise ConfigError(f"{source} must be an integer >= 1")
+    return processes
+
+
+def _alpha(config: pytest.Config) -> float:
+    alpha = _positive_float(config, "pareto_alpha")
+    if alpha >= 1:
+        raise ConfigError("ini pareto_alpha must be between 0 and 1")
+    return alpha
+
+
+def _against(config: pytest.Config, update: bool) -> str | None:
+    against: str | None = config.getoption("pareto_against")
+    if against and update:
+        raise ConfigError(
+            "--pareto-against judges against a git ref, --pareto-update stores results: "
+            "use one at a time"
+        )
+    if against:
+        resolve_commit(config.rootpath, against)  # a bad ref stops the run right away
+    return against
+
+
+def _lock_timeout(config: pytest.Config) -> float:
+    text = config.getini(TIMEOUT_INI)
+    try:
+        timeout = float(text)
+    except ValueError:
+        raise ConfigError(f"ini {TIMEOUT_INI} must be a number of seconds, got {text!r}") from None
+    return timeout if timeout > 0 else -1
