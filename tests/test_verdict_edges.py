@@ -268,3 +268,63 @@ def test_overlapping_processes_are_inconclusive_under_the_rank_test(
     )
     verbose = _latency_run(pytester, monkeypatch, "1.3,0.85,1.15,1.25,0.95", "-v", *five)
     verbose.stdout.fnmatch_lines(["*5 vs 5 processes*"])
+
+
+# -- a typo in a metric name never switches measuring off ----------------------------------------
+
+
+def test_a_misspelt_metric_without_the_fixture_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.pareto(metrics=["walltime"])
+        def test_sum():
+            sum(range(100))
+        """
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider", "--pareto-strict")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["*test_sum: @pytest.mark.pareto: unknown metric 'walltime' (did you mean wall_time?)*"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("marker", "typo", "meant"),
+    [
+        ('metrics=["walltime"]', "walltime", "wall_time"),
+        ('tolerance={"acuracy": "abs:0.01"}', "acuracy", "accuracy"),
+        ('budget={"cpu_tim": "<= 1s"}', "cpu_tim", "cpu_time"),
+    ],
+)
+def test_a_misspelt_metric_with_the_fixture_fails_the_test(
+    pytester: pytest.Pytester, marker: str, typo: str, meant: str
+) -> None:
+    pytester.makepyfile(
+        f"""
+        import pytest
+
+        @pytest.mark.pareto({marker})
+        def test_model(pareto):
+            pareto(sum, range(100))
+            pareto.record("accuracy", 0.9, better="higher")
+        """
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider", "--pareto-update")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([f"*unknown metric {typo!r} (did you mean {meant}*"])
+    assert not (pytester.path / "baselines").exists()
+
+
+def test_a_name_the_test_records_for_the_first_time_is_fine(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.pareto(metrics=["tokens_per_joule"], tolerance={"tokens_per_joule": "5%"})
+        def test_model(pareto):
+            pareto.record("tokens_per_joule", 12.5, better="higher")
+        """
+    )
+    pytester.runpytest("-p", "no:cacheprovider", "--pareto-update").assert_outcomes(passed=1)
