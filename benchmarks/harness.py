@@ -34,6 +34,7 @@ import sys
 import tempfile
 import threading
 import time
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -137,12 +138,14 @@ class LoadSampler:
         self._thread.join()
 
 
-def run_pytest(folder: Path, args: Sequence[str], log: Path) -> tuple[float, str]:
+def run_pytest(folder: Path, args: Sequence[str], log: Path) -> tuple[float, str, int]:
+    """Run pytest; its wall time, output and exit status (any status: a crash is data)."""
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
     env.pop("PYTEST_ADDOPTS", None)
     started = time.perf_counter()
+    junit = log.with_suffix(".xml")
     completed = subprocess.run(
-        [sys.executable, "-m", "pytest", *args],
+        [sys.executable, "-m", "pytest", *args, f"--junitxml={junit}"],
         cwd=folder,
         env=env,
         capture_output=True,
@@ -153,12 +156,32 @@ def run_pytest(folder: Path, args: Sequence[str], log: Path) -> tuple[float, str
     output = completed.stdout + completed.stderr
     log.write_text(output, encoding="utf-8")
     if completed.returncode not in (0, 1):
-        raise RuntimeError(f"pytest {' '.join(args)} exited {completed.returncode}:\n{output}")
-    return elapsed, output
+        print(f"  pytest {' '.join(args)} exited {completed.returncode}; see {log}", flush=True)
+    return elapsed, output, completed.returncode
+
+
+def test_outcomes(log: Path, test: str) -> dict[str, str]:
+    """Case -> pytest's outcome of ``test[case]`` (passed, failed, error, skipped) from the
+    run's JUnit XML; cases that never ran are absent."""
+    junit = log.with_suffix(".xml")
+    if not junit.exists():
+        return {}
+    outcomes: dict[str, str] = {}
+    for case in ET.parse(junit).getroot().iter("testcase"):
+        match = re.fullmatch(rf"{test}\[(.+)\]", case.get("name", ""))
+        if match is None:
+            continue
+        kinds = [child.tag for child in case if child.tag in ("failure", "error", "skipped")]
+        outcomes[match.group(1)] = {"failure": "failed", "error": "error"}.get(
+            kinds[0] if kinds else "", kinds[0] if kinds else "passed"
+        )
+    return outcomes
 
 
 def read_verdicts(path: Path) -> dict[str, str]:
-    verdicts = {}
+    verdicts: dict[str, str] = {}
+    if not path.exists():
+        return verdicts
     for line in path.read_text(encoding="utf-8").splitlines():
         entry = json.loads(line)
         match = re.search(r"\[(.+)\]$", entry["test"])
@@ -167,8 +190,14 @@ def read_verdicts(path: Path) -> dict[str, str]:
     return verdicts
 
 
+NO_VERDICT = "no verdict"
+"""A case the gate gave no verdict on: it errored, crashed, was not compared or never ran.
+Counted apart, never as a pass, and any makes the harness fail."""
+
+
 def rates(flags: dict[str, str], cases: dict[str, float]) -> dict[str, dict[str, float]]:
-    """Per category: the share of cases flagged as a regression, and as inconclusive."""
+    """Per category: the share of cases flagged as a regression, inconclusive, or without a
+    verdict (a case missing from ``flags`` has none)."""
     table: dict[str, dict[str, float]] = {}
     for name in sorted({category(c) for c in cases}, key=lambda c: (c != "aa", c)):
         members = [c for c in cases if category(c) == name]
@@ -176,18 +205,69 @@ def rates(flags: dict[str, str], cases: dict[str, float]) -> dict[str, dict[str,
             "n": len(members),
             "flagged": sum(flags.get(c) == "regression" for c in members) / len(members),
             "inconclusive": sum(flags.get(c) == "inconclusive" for c in members) / len(members),
+            "no_verdict": sum(flags.get(c, NO_VERDICT) == NO_VERDICT for c in members)
+            / len(members),
         }
     return table
 
 
-def pareto_flags(verdicts: dict[str, str]) -> dict[str, str]:
-    kinds = {"dominated": "regression", "inconclusive": "inconclusive"}
-    return {case: kinds.get(outcome, "pass") for case, outcome in verdicts.items()}
+PARETO_FLAGS = {
+    "dominated": "regression",
+    "inconclusive": "inconclusive",
+    "pass": "pass",
+    "improved": "pass",
+    "trade-off": "pass",
+}
+"""pytest-pareto outcomes that are verdicts; ``new`` and ``skipped`` (not compared) are not."""
 
 
-def bench_flags(output: str, field: str, cases: dict[str, float]) -> dict[str, str]:
+def pareto_flags(verdicts: dict[str, str], outcomes: dict[str, str]) -> dict[str, str]:
+    """A verdict for each case whose test ran to its end; the rest have none."""
+    flags = {}
+    for case, outcome in verdicts.items():
+        ran = outcomes.get(case) in ("passed", "failed")  # failed: dominated fails the test
+        flags[case] = PARETO_FLAGS.get(outcome, NO_VERDICT) if ran else NO_VERDICT
+    return flags
+
+
+def bench_flags(
+    output: str, field: str, cases: dict[str, float], outcomes: dict[str, str]
+) -> dict[str, str]:
     failed = {m["case"] for m in REGRESSION.finditer(output) if m["field"] == field}
-    return {case: "regression" if case in failed else "pass" for case in cases}
+    flags = {}
+    for case in cases:
+        if case in failed:
+            flags[case] = "regression"
+        elif outcomes.get(case) == "passed":
+            flags[case] = "pass"
+        else:
+            flags[case] = NO_VERDICT
+    return flags
+
+
+def per_case(cases: dict[str, float], gates: dict[str, dict[str, str]]) -> dict[str, object]:
+    """The raw outcome of every pair under every gate."""
+    return {
+        case: {
+            "factor": factor,
+            **{gate: flags.get(case, NO_VERDICT) for gate, flags in gates.items()},
+        }
+        for case, factor in cases.items()
+    }
+
+
+def code_under_test() -> dict[str, object]:
+    """The pytest-pareto commit the gates ran with, and whether its tree had changes."""
+    import pytest_pareto
+
+    root = Path(pytest_pareto.__file__).resolve().parent.parent
+
+    def git_out(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True)
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    status = git_out("status", "--porcelain", "--untracked-files=no")
+    return {"path": str(root), "commit": git_out("rev-parse", "HEAD"), "dirty": bool(status)}
 
 
 def render(results: dict[str, dict[str, object]], cases: dict[str, float]) -> Iterator[str]:
@@ -204,13 +284,115 @@ def render(results: dict[str, dict[str, object]], cases: dict[str, float]) -> It
         assert isinstance(table, dict)
         cells = [gate, f"{result['seconds']:.0f} s"]
         for name in categories:
-            flagged = 100 * table[name]["flagged"]
-            inconclusive = 100 * table[name]["inconclusive"]
-            cell = f"{flagged:.0f}%"
-            if inconclusive:
-                cell += f" (+{inconclusive:.0f}% inc.)"
+            cell = f"{100 * table[name]['flagged']:.0f}%"
+            if table[name]["inconclusive"]:
+                cell += f" (+{100 * table[name]['inconclusive']:.0f}% inc.)"
+            if table[name]["no_verdict"]:
+                cell += f" ({100 * table[name]['no_verdict']:.0f}% NO VERDICT)"
             cells.append(cell)
         yield "| " + " | ".join(cells) + " |"
+
+
+def make_project(folder: Path, cases: dict[str, float]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "logs").mkdir(exist_ok=True)
+    (folder / "pytest.ini").write_text("[pytest]\naddopts = -p no:cacheprovider\n")
+    (folder / "work.py").write_text(WORK.format(base_n=BASE_N))
+    (folder / "test_cases.py").write_text(TESTS)
+    (folder / "conftest.py").write_text(CONFTEST)
+    (folder / ".gitignore").write_text("logs/\nbaselines/\n.benchmarks/\n*.jsonl\n")
+    write_cases(folder, dict.fromkeys(cases, 1.0))
+    git(folder, "init", "-q")
+    git(folder, "add", ".")
+    git(folder, "commit", "-q", "-m", "baseline: every factor 1")
+
+
+def run_gates(
+    folder: Path, cases: dict[str, float], args: argparse.Namespace
+) -> tuple[dict[str, float], dict[str, dict[str, str]], dict[str, int]]:
+    """Both phases of every gate: seconds per step, flags per gate, exit status per step."""
+    logs = folder / "logs"
+    ours = ["-k", "test_pareto", "-p", "no:benchmark"]
+    if args.processes:
+        ours += ["--pareto-processes", str(args.processes)]
+    bench = ["-k", "test_bench", "--benchmark-only", "--benchmark-storage", str(folder / ".b")]
+    seconds: dict[str, float] = {}
+    status: dict[str, int] = {}
+    flags: dict[str, dict[str, str]] = {}
+
+    def step(name: str, pytest_args: list[str], log: str) -> str:
+        seconds[name], output, status[name] = run_pytest(folder, pytest_args, logs / log)
+        print(f"  {name}: {seconds[name]:.0f} s (exit {status[name]})", flush=True)
+        return output
+
+    if not args.skip_stored:
+        step("pareto update", [*ours, "--pareto-update"], "1.txt")
+    step("bench save", [*bench, "--benchmark-save=base"], "2.txt")
+    write_cases(folder, cases)  # the candidate: the working tree does more work
+    if not args.skip_stored:
+        os.environ["HARNESS_VERDICTS"] = str(folder / "stored.jsonl")
+        step("pareto check", ours, "3.txt")
+        flags["pytest-pareto, stored baseline"] = pareto_flags(
+            read_verdicts(folder / "stored.jsonl"), test_outcomes(logs / "3.txt", "test_pareto")
+        )
+    # One flag with both checks: the option takes several values, and a repeated flag
+    # would replace the first.
+    compare = ["--benchmark-compare=0001", "--benchmark-compare-fail", "min:5%", "mean:5%"]
+    bench_output = step("bench compare", [*bench, *compare], "4.txt")
+    bench_outcomes = test_outcomes(logs / "4.txt", "test_bench")
+    if not args.skip_against:
+        os.environ["HARNESS_VERDICTS"] = str(folder / "against.jsonl")
+        step("pareto against", [*ours, "--pareto-against", "HEAD"], "5.txt")
+        flags["pytest-pareto --pareto-against HEAD"] = pareto_flags(
+            read_verdicts(folder / "against.jsonl"), test_outcomes(logs / "5.txt", "test_pareto")
+        )
+    for field in ("min", "mean"):
+        flags[f"pytest-benchmark --benchmark-compare-fail={field}:5%"] = bench_flags(
+            bench_output, field, cases, bench_outcomes
+        )
+    return seconds, flags, status
+
+
+def gate_seconds(gate: str, seconds: dict[str, float]) -> float:
+    if "stored" in gate:
+        return seconds["pareto update"] + seconds["pareto check"]
+    if "against" in gate:
+        return seconds["pareto against"]
+    return seconds["bench save"] + seconds["bench compare"]
+
+
+def report_lines(
+    command: str,
+    started: dt.datetime,
+    code: dict[str, object],
+    load: dict[str, str],
+    results: dict[str, dict[str, object]],
+    cases: dict[str, float],
+    seconds: dict[str, float],
+) -> list[str]:
+    dirty = " (with uncommitted changes: the table is not of one commit)" if code["dirty"] else ""
+    return [
+        f"# Harness run {started:%Y-%m-%d %H:%M} UTC",
+        "",
+        f"Command: `{command}`",
+        "",
+        f"Code: pytest-pareto at commit `{code['commit']}`{dirty}.",
+        f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}; the cores are shared with other users' work.",
+        f"Load (/proc/loadavg) before: `{load['before']}`; after: `{load['after']}`; "
+        f"{load['during']}.",
+        "",
+        "Share of pairs flagged as a regression (A/A: false alarms; slowdowns: detections);",
+        "'inc.' is the share judged inconclusive (a warning, not a failure); NO VERDICT is the",
+        "share of pairs a gate gave no verdict on (an error, a crash, not compared).",
+        "",
+        *render(results, cases),
+        "",
+        "Wall time spent: both phases (baseline and candidate) of each gate; the",
+        "pytest-benchmark rows share one pair of runs. Steps: "
+        + ", ".join(f"{step} {s:.0f} s" for step, s in seconds.items())
+        + ".",
+    ]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -226,110 +408,45 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     cases = case_ids(args.aa, args.per_slowdown)
     folder = args.keep or Path(tempfile.mkdtemp(prefix="pareto-harness-"))
-    folder.mkdir(parents=True, exist_ok=True)
-    logs = folder / "logs"
-    logs.mkdir(exist_ok=True)
-    (folder / "pytest.ini").write_text("[pytest]\naddopts = -p no:cacheprovider\n")
-    (folder / "work.py").write_text(WORK.format(base_n=BASE_N))
-    (folder / "test_cases.py").write_text(TESTS)
-    (folder / "conftest.py").write_text(CONFTEST)
-    (folder / ".gitignore").write_text("logs/\nbaselines/\n.benchmarks/\n*.jsonl\n")
-    write_cases(folder, dict.fromkeys(cases, 1.0))
-    git(folder, "init", "-q")
-    git(folder, "add", ".")
-    git(folder, "commit", "-q", "-m", "baseline: every factor 1")
-
-    ours = ["-k", "test_pareto", "-p", "no:benchmark"]
-    if args.processes:
-        ours += ["--pareto-processes", str(args.processes)]
-    bench = ["-k", "test_bench", "--benchmark-only", "--benchmark-storage", str(folder / ".b")]
-    load_before = Path("/proc/loadavg").read_text().strip()
+    make_project(folder, cases)
+    code = code_under_test()
+    load = {"before": Path("/proc/loadavg").read_text().strip()}
     started = dt.datetime.now(dt.timezone.utc)
-    seconds: dict[str, float] = {}
-    print(f"project: {folder}; {len(cases)} cases; load before: {load_before}", flush=True)
+    print(f"project: {folder}; {len(cases)} cases; code {code}; load {load['before']}", flush=True)
     with LoadSampler() as sampler:
-        if not args.skip_stored:
-            seconds["pareto update"], _ = run_pytest(
-                folder, [*ours, "--pareto-update"], logs / "1.txt"
-            )
-            print(f"  pareto baseline: {seconds['pareto update']:.0f} s", flush=True)
-        seconds["bench save"], _ = run_pytest(
-            folder, [*bench, "--benchmark-save=base"], logs / "2.txt"
-        )
-        print(f"  pytest-benchmark baseline: {seconds['bench save']:.0f} s", flush=True)
-
-        write_cases(folder, cases)  # the candidate: the working tree does more work
-        stored = folder / "stored.jsonl"
-        os.environ["HARNESS_VERDICTS"] = str(stored)
-        if not args.skip_stored:
-            seconds["pareto check"], _ = run_pytest(folder, ours, logs / "3.txt")
-            print(f"  pareto check (stored baseline): {seconds['pareto check']:.0f} s", flush=True)
-        # One flag with both checks: the option takes several values, and a repeated flag
-        # would replace the first.
-        compare = ["--benchmark-compare=0001", "--benchmark-compare-fail", "min:5%", "mean:5%"]
-        seconds["bench compare"], bench_output = run_pytest(
-            folder, [*bench, *compare], logs / "4.txt"
-        )
-        print(f"  pytest-benchmark compare: {seconds['bench compare']:.0f} s", flush=True)
-        against = folder / "against.jsonl"
-        if not args.skip_against:
-            os.environ["HARNESS_VERDICTS"] = str(against)
-            seconds["pareto against"], _ = run_pytest(
-                folder, [*ours, "--pareto-against", "HEAD"], logs / "5.txt"
-            )
-            print(f"  pareto --pareto-against HEAD: {seconds['pareto against']:.0f} s", flush=True)
-    load_after = Path("/proc/loadavg").read_text().strip()
-
-    results: dict[str, dict[str, object]] = {}
-    if not args.skip_stored:
-        results["pytest-pareto, stored baseline"] = {
-            "seconds": seconds["pareto update"] + seconds["pareto check"],
-            "rates": rates(pareto_flags(read_verdicts(stored)), cases),
-        }
-    if not args.skip_against:
-        results["pytest-pareto --pareto-against HEAD"] = {
-            "seconds": seconds["pareto against"],
-            "rates": rates(pareto_flags(read_verdicts(against)), cases),
-        }
-    for field in ("min", "mean"):
-        results[f"pytest-benchmark --benchmark-compare-fail={field}:5%"] = {
-            "seconds": seconds["bench save"] + seconds["bench compare"],
-            "rates": rates(bench_flags(bench_output, field, cases), cases),
-        }
-    command = "python benchmarks/harness.py " + " ".join(argv if argv is not None else sys.argv[1:])
-    load_during = "not sampled"
+        seconds, flags, status = run_gates(folder, cases, args)
+    load["after"] = Path("/proc/loadavg").read_text().strip()
+    load["during"] = "not sampled"
     if sampler.samples:
-        mean_load = sum(sampler.samples) / len(sampler.samples)
-        peak_load = max(sampler.samples)
-        load_during = f"1-minute load sampled every 30 s: mean {mean_load:.2f}, max {peak_load:.2f}"
-    lines = [
-        f"# Harness run {started:%Y-%m-%d %H:%M} UTC",
-        "",
-        f"Command: `{command}`",
-        "",
-        f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}; the cores are shared with other users' work.",
-        f"Load (/proc/loadavg) before: `{load_before}`; after: `{load_after}`; {load_during}.",
-        "",
-        "Share of pairs flagged as a regression (A/A: false alarms; slowdowns: detections);",
-        "'inc.' is the share judged inconclusive (a warning, not a failure).",
-        "",
-        *render(results, cases),
-        "",
-        "Wall time spent: both phases (baseline and candidate) of each gate; the",
-        "pytest-benchmark rows share one pair of runs. Steps: "
-        + ", ".join(f"{step} {s:.0f} s" for step, s in seconds.items())
-        + ".",
-    ]
-    text = "\n".join(lines) + "\n"
+        mean, peak = sum(sampler.samples) / len(sampler.samples), max(sampler.samples)
+        load["during"] = f"1-minute load sampled every 30 s: mean {mean:.2f}, max {peak:.2f}"
+    results = {
+        gate: {"seconds": gate_seconds(gate, seconds), "rates": rates(gate_flags, cases)}
+        for gate, gate_flags in flags.items()
+    }
+    command = "python benchmarks/harness.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    text = "\n".join(report_lines(command, started, code, load, results, cases, seconds)) + "\n"
     print()
     print(text)
     if args.out is not None:
         args.out.mkdir(parents=True, exist_ok=True)
         stem = f"harness-{started:%Y%m%d-%H%M}"
         (args.out / f"{stem}.md").write_text(text, encoding="utf-8")
-        raw = {"seconds": seconds, "cases": cases, "results": results, "command": command}
+        raw = {
+            "command": command,
+            "code": code,
+            "load": load,
+            "seconds": seconds,
+            "exit_status": status,
+            "results": results,
+            "cases": per_case(cases, flags),
+        }
         (args.out / f"{stem}.json").write_text(json.dumps(raw, indent=2) + "\n")
+    missing = sum(f == NO_VERDICT for gate in flags.values() for f in gate.values())
+    missing += sum(len(cases) - len(gate) for gate in flags.values())
+    if missing:
+        print(f"harness: {missing} case(s) without a verdict: the run is not a result", flush=True)
+        return 1
     return 0
 
 

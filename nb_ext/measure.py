@@ -23,8 +23,9 @@ from pytest_pareto.measuring.notebook_records import (
     CellRecord,
     append_record,
 )
+from pytest_pareto.measuring.options import known_metric_names
 from pytest_pareto.measuring.recorder import Recorder, select_probes
-from pytest_pareto.model.metrics import Direction
+from pytest_pareto.model.metrics import Direction, unknown_metrics_message
 from pytest_pareto.model.points import Point
 from pytest_pareto.probes import Probe, builtin_probes
 from pytest_pareto.replication.provenance import git_commit
@@ -89,11 +90,18 @@ def measure_cell(session: Session, request: CellRequest) -> ParetoResult | None:
 
 def _cell_probes(spec: CellSpec, cell: CompiledCell) -> list[Probe]:
     """The probes that measure the cell: those ``--metrics`` names, available here."""
-    probes = select_probes(builtin_probes(), spec.options.metrics)
+    every = builtin_probes()
+    probes = select_probes(every, spec.options.metrics)
     named = set(spec.options.metrics or ()) | set(spec.options.tolerance)
-    known = {m.name for p in probes for m in p.metrics}
-    if cell.has_value:
-        known.add(spec.quality)
+    recorded = {spec.quality} if cell.has_value else set()
+    typos = named - known_metric_names(every) - recorded
+    if typos:
+        raise usage_error(
+            unknown_metrics_message(
+                typos, known_metric_names(every) | recorded, where="--metrics/--tolerance: "
+            )
+        )
+    known = {m.name for p in probes for m in p.metrics} | recorded
     unknown = sorted(named - known)
     if unknown:
         raise usage_error(

@@ -54,3 +54,13 @@ def _lean_inner_sessions(request: pytest.FixtureRequest, monkeypatch: pytest.Mon
     if "pytester" in request.fixturenames:
         request.getfixturevalue("pytester")  # it clears PYTEST_ADDOPTS when created
         monkeypatch.setenv("PYTEST_ADDOPTS", INNER_PYTEST_ADDOPTS)
+
+
+@pytest.fixture(autouse=True)
+def _no_speed_reference_from_the_suites_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    """This process took its speed reference when the suite started; a test measuring much
+    later on a loaded host would be taken for code that slowed the process. Each test (and
+    each inner pytest session, which takes its own) starts without one."""
+    from pytest_pareto.measuring import speed_reference
+
+    monkeypatch.setattr(speed_reference, "_reference", None)

@@ -13,6 +13,7 @@ from fake_pynvml import FakeGpu, NVMLError_LibraryNotFound, install
 from pytest_pareto.cli import build_parser, main
 from pytest_pareto.model.machine import current_machine
 from pytest_pareto.probes import builtin_probes
+from pytest_pareto.probes.torch_cuda import torch_cuda_status
 
 NAMES = [probe.name for probe in builtin_probes()]
 HAS_POWERCAP = Path("/sys/class/powercap").exists()
@@ -54,12 +55,15 @@ def test_every_probe_is_listed_with_how_or_why(capsys: pytest.CaptureFixture[str
 
 @pytest.mark.skipif(HAS_POWERCAP, reason="this machine has a powercap tree")
 @pytest.mark.usefixtures("fresh_fingerprint")
+@pytest.mark.parametrize("build", ["installed", "cuda-build"])
 def test_here_rapl_nvml_and_cuda_are_unavailable_and_say_why(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, build: str
 ) -> None:
     torch = pytest.importorskip("torch")
     if torch.cuda.is_available():
         pytest.skip("this torch has CUDA")
+    if build == "cuda-build":  # what `pip install torch` gives on Linux, on a host without a GPU
+        monkeypatch.setattr(torch.version, "cuda", "12.8")
     install(monkeypatch, [], init_error=NVMLError_LibraryNotFound)  # no NVIDIA driver
     out = run_probes(capsys)
     for expected in (
@@ -68,7 +72,8 @@ def test_here_rapl_nvml_and_cuda_are_unavailable_and_say_why(
         "  nvml: unavailable",
         "      why: NVML cannot start: NVML Shared Library Not Found (no NVIDIA GPU or driver on",
         "  cuda_time: unavailable",
-        f"      why: no CUDA: torch {torch.__version__} is a CPU-only build",
+        # What the probe says here: a CPU-only build, or a CUDA build without a GPU.
+        f"      why: {' '.join(torch_cuda_status()[1].split()[:5])}",
         "  gpu_memory: unavailable",
         "  GPUs: none (NVML cannot start: NVML Shared Library Not Found (no NVIDIA GPU or driver",
         "  GPU driver: -",

@@ -17,7 +17,7 @@ from pytest_pareto.store.baseline_files import Store
 WRITER = """
 import sys, time
 from pathlib import Path
-from pytest_pareto.frontier.maintenance import accept_point
+from pytest_pareto.frontier.maintenance import Departures, accept_point
 from pytest_pareto.model.metrics import Metric
 from pytest_pareto.model.points import Observation, Point
 from pytest_pareto.store.baseline_files import Store
@@ -32,7 +32,9 @@ for i in range(updates):
     point = Point({"loss": Observation.single(1000 * process + i)})
     store.update(
         "tests/test_m.py::test_a",
-        lambda baseline: accept_point(baseline, "tests/test_m.py::test_a", point, metrics, {})[0],
+        lambda baseline: accept_point(
+            baseline, "tests/test_m.py::test_a", point, metrics, Departures()
+        )[0],
     )
 """
 
@@ -144,7 +146,7 @@ def test_a_point_written_meanwhile_by_another_run_is_kept(
         test_m=textwrap.dedent(
             """
             import os
-            from pytest_pareto.frontier.maintenance import accept_point
+            from pytest_pareto.frontier.maintenance import Departures, accept_point
             from pytest_pareto.model.metrics import Metric
             from pytest_pareto.model.points import Observation, Point
             from pytest_pareto.store.baseline_files import Store
@@ -161,7 +163,9 @@ def test_a_point_written_meanwhile_by_another_run_is_kept(
                     metrics = {"loss": Metric("loss"), "time_cost": Metric("time_cost")}
                     Store("baselines").update(
                         "test_m.py::test_a",
-                        lambda b: accept_point(b, "test_m.py::test_a", other, metrics, {})[0],
+                        lambda b: accept_point(
+                            b, "test_m.py::test_a", other, metrics, Departures()
+                        )[0],
                     )
             """
         )

@@ -152,19 +152,51 @@ def test_accepting_a_regression_retires_the_better_point_and_then_passes() -> No
     assert again.outcome is Outcome.PASS
 
 
-def test_accepting_prunes_dominated_supersedes_equal_and_keeps_trade_offs() -> None:
+def test_accepting_prunes_dominated_keeps_equal_and_trade_offs() -> None:
     dominated = pt(200, 0.8, "2026-01-01T00:00:00Z")
     equal = pt(101, 0.9, "2026-01-01T00:00:01Z")
     trade = pt(10, 0.5, "2026-01-01T00:00:02Z")
     baseline = TestBaseline("t.py::test", METRICS, (dominated, equal, trade))
     new = pt(100, 0.9, "2026-01-02T00:00:00Z")
     updated, change = accept_verdict(baseline, verdict_of(new, *baseline.points))
-    assert {p.id for p in updated.points} == {trade.id, new.id}
+    # The equal point stays and anchors the frontier; the new result is logged as a run.
+    assert {p.id for p in updated.points} == {trade.id, equal.id}
     assert [p.id for p in change.pruned] == [dominated.id]
-    assert [p.id for p in change.superseded] == [equal.id]
-    assert change.kept == 1
+    assert change.equal_to is not None
+    assert change.equal_to.id == equal.id
+    assert not change.added
+    assert change.kept == 2
+    assert [(h.event, h.point.id) for h in updated.history] == [
+        ("pruned", dominated.id),
+        ("run", new.id),
+    ]
     assert "pruned 1" in change.describe()
-    assert "superseded 1" in change.describe()
+    assert f"kept {equal.id}: this result is equal to it within tolerance" in change.describe()
+
+
+def test_the_frontier_does_not_creep_by_steps_within_tolerance() -> None:
+    """100 -> accept 104 -> a run at 108 fails: equal results never move the frontier."""
+    baseline, _ = accept_verdict(None, verdict_of(pt(100, 0.9, "2026-01-01T00:00:00Z")))
+    step = pt(104, 0.9, "2026-01-02T00:00:00Z")
+    assert verdict_of(step, *baseline.points).outcome is Outcome.PASS
+    baseline, change = accept_verdict(baseline, verdict_of(step, *baseline.points))
+    assert [p.values()["flops"] for p in baseline.points] == [100]
+    assert [h.point.id for h in baseline.history if h.event == "run"] == [step.id]
+    assert not change.added
+    again = verdict_of(pt(108, 0.9, "2026-01-03T00:00:00Z"), *baseline.points)
+    assert again.outcome is Outcome.DOMINATED
+
+
+def test_accepting_a_regression_says_so_with_the_metric_and_change() -> None:
+    old = pt(100, 0.9, "2026-01-01T00:00:00Z")
+    baseline = TestBaseline("t.py::test", METRICS, (old,))
+    worse = pt(108.2, 0.9, "2026-01-02T00:00:00Z")
+    _, change = accept_verdict(baseline, verdict_of(worse, old))
+    assert change.regressions == {old.id: "flops +8.2%"}
+    assert (
+        f"retired {old.id} (an accepted regression: this result is worse on flops +8.2%)"
+        in change.describe()
+    )
 
 
 def test_accept_keeps_points_added_by_another_run_meanwhile() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import importlib
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -303,3 +304,40 @@ def test_python_allocation_peak_is_deterministic_and_exact() -> None:
     ]
     assert len(set(runs)) == 1
     assert runs[0] >= 100_000 * 8  # at least the list's pointer array
+
+
+@pytest.mark.parametrize(("during", "slowed"), [(1e-4, None), (1.2e-4, None), (4e-4, 4.0)])
+def test_a_process_the_code_slowed_keeps_raw_times_and_says_by_how_much(
+    monkeypatch: pytest.MonkeyPatch, during: float, slowed: float | None
+) -> None:
+    """The loop timed before user code (1e-4 s) against the loop while measuring."""
+    from pytest_pareto.measuring import measure as measure_module
+    from pytest_pareto.measuring import speed_reference
+
+    monkeypatch.setattr(speed_reference, "_reference", 1e-4)
+    monkeypatch.setattr(measure_module, "calibration_run", lambda: during)
+    result = measure(counted, probes=[WallTimeProbe()], options=MeasureOptions(rounds=5))
+    assert result.process_slowdown == (pytest.approx(slowed) if slowed else None)
+    assert result.samples["wall_time"].scale == (None if slowed else during)
+
+
+def test_the_process_reference_is_taken_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pytest_pareto.measuring import speed_reference
+
+    monkeypatch.setattr(speed_reference, "_reference", None)  # restored after the test
+    first = speed_reference.take_process_reference()
+    assert speed_reference.take_process_reference() == first == speed_reference.process_reference()
+    assert first > 0
+
+
+def test_one_slow_warm_up_call_does_not_decide_one_call_a_round() -> None:
+    """A fast call whose first run was slow (preempted, cold caches) is still batched."""
+    calls = []
+
+    def slow_once() -> None:
+        calls.append(None)
+        if len(calls) == 1:
+            time.sleep(0.004)  # twice the 2 ms target round length
+
+    result = measure(slow_once, probes=[WallTimeProbe()], options=MeasureOptions(max_time=0.05))
+    assert result.iterations > 10

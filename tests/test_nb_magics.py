@@ -455,3 +455,16 @@ def test_settings_come_from_the_file_pytest_would_use(tmp_path: Path) -> None:
     (inner / "pytest.ini").write_text("[pytest\n")
     with pytest.raises(ConfigError, match=r"pytest\.ini: cannot be read"):
         read_pytest_settings(inner)
+
+
+@pytest.mark.parametrize(
+    ("options", "typo", "meant"),
+    [("--metrics walltime", "walltime", "wall_time"), ("-t cpu_tme=10%", "cpu_tme", "cpu_time")],
+)
+def test_a_misspelt_metric_is_a_usage_error_with_the_closest_names(
+    shell: InteractiveShell, project: Path, options: str, typo: str, meant: str
+) -> None:
+    with pytest.raises(UsageError) as raised:
+        shell.run_cell_magic("pareto", f"predict -q {options}", "sum(range(10))")
+    assert f"unknown metric {typo!r} (did you mean {meant}" in str(raised.value)
+    assert stored(project, TEST_ID) is None

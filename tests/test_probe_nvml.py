@@ -228,3 +228,33 @@ def test_a_warning_on_importing_pynvml_does_not_break_the_probe(
     monkeypatch.syspath_prepend(str(tmp_path))
     availability = NvmlProbe(environ={}).availability()
     assert availability.available, availability.reason
+
+
+@pytest.mark.usefixtures("no_torch")
+def test_paused_segments_are_left_out_of_energy_and_power(monkeypatch: pytest.MonkeyPatch) -> None:
+    gpu = FakeGpu(**vars(A100))
+    install(monkeypatch, [gpu])
+    clock = fake_clock(0.0, 1.0, 3.0, 4.0)  # start, pause, resume, stop
+    probe = NvmlProbe(environ={}, clock=lambda: next(clock))
+    probe.start()
+    gpu.energy_mj += 100  # timed: 0.1 J in 1 s
+    probe.pause()
+    gpu.energy_mj += 5_000  # untimed setup: 5 J in 2 s
+    probe.resume()
+    gpu.energy_mj += 100  # timed: 0.1 J in 1 s
+    assert probe.stop() == {"energy_gpu": pytest.approx(0.2), "gpu_power": pytest.approx(0.1)}
+
+
+@pytest.mark.usefixtures("no_torch")
+def test_paused_segments_of_sampled_power_are_left_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    old_gpu = FakeGpu("Tesla P100-PCIE-16GB", "GPU-cccc", energy_mj=None, power_mw=100_000)
+    install(monkeypatch, [old_gpu])
+    clock = fake_clock(0.0, 1.0, 3.0, 4.0)
+    probe = NvmlProbe(environ={}, clock=lambda: next(clock), sample_period=3600)
+    probe.start()  # 100 W from 0 to 1 s
+    probe.pause()
+    old_gpu.power_mw = 300_000  # the untimed segment draws 300 W
+    probe.resume()
+    old_gpu.power_mw = 100_000
+    readings = probe.stop()  # one trapezoid 3-4 s at (300 + 100) / 2 W
+    assert readings == {"energy_gpu": pytest.approx(100 + 200), "gpu_power": pytest.approx(150)}

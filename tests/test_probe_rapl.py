@@ -218,3 +218,37 @@ def test_amd_energy_hwmon_sockets(tmp_path: Path) -> None:
     set_uj(device / "energy18_input", 2_700)
     set_uj(device / "energy1_input", 99_999)  # a core: inside the socket
     assert probe.stop() == {"energy_cpu": pytest.approx(1.2e-3)}
+
+
+def test_energy_counts_only_the_timed_calls_not_setup_or_calibration(tmp_path: Path) -> None:
+    """The counter moves 1000 µJ per call and 1 J per (untimed) setup: 1 mJ per call."""
+    package0 = zone(tmp_path, "intel-rapl:0", "package-0", 0)
+    used = [0]
+
+    def spend(microjoules: int) -> None:
+        used[0] += microjoules
+        set_uj(package0, used[0])
+
+    def setup() -> tuple[tuple[()], dict[str, object]]:
+        spend(1_000_000)
+        return (), {}
+
+    result = measure(
+        lambda: spend(1000),
+        probes=[RaplProbe(tmp_path)],
+        options=MeasureOptions(rounds=5, normalise_speed=True),
+        setup=setup,
+    )
+    assert result.samples["energy_cpu"].rounds == (pytest.approx(1e-3),)
+
+
+def test_a_wrap_inside_a_paused_segment_is_left_out_too(tmp_path: Path) -> None:
+    package0 = zone(tmp_path, "intel-rapl:0", "package-0", MAX_RANGE - 500)
+    probe = RaplProbe(tmp_path)
+    probe.start()
+    set_uj(package0, MAX_RANGE - 100)  # 400 µJ timed
+    probe.pause()
+    set_uj(package0, 700)  # 800 µJ untimed, across the wrap
+    probe.resume()
+    set_uj(package0, 1300)  # 600 µJ timed
+    assert probe.stop() == {"energy_cpu": pytest.approx(1000 / 1e6)}

@@ -113,7 +113,10 @@ def test_update_report_lists_frontier_changes(pytester: pytest.Pytester) -> None
     assert [p["metrics"]["loss"]["value"] for p in changes["test_m.py::test_fast"]["pruned"]] == [
         1.0
     ]
-    assert slow["description"].startswith(f"added {slow['added']['id']}, retired 1")
+    assert slow["description"].startswith(
+        f"added {slow['added']['id']}, retired {slow['retired'][0]['id']} (an accepted regression"
+    )
+    assert slow["regressions"] == {slow["retired"][0]["id"]: "loss +50.0%"}
 
 
 def test_markdown_report_and_github_step_summary(

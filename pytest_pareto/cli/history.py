@@ -37,9 +37,10 @@ COMMAND = Command(
         """\
         Show every point stored for one test, oldest first: the points on its frontier and
         those that left it, with the event (retired: a worse result was accepted over it;
-        pruned: a better result dominated it; superseded: an equal result replaced it; run:
-        a recorded run), the verdict when one was stored, when it left the frontier, its
-        metrics, commit and machine class.
+        pruned: a better result dominated it; run: a measured run that did not move the
+        frontier, e.g. one equal within tolerance to a stored point; superseded: replaced by
+        an equal result, in files of earlier versions), the verdict when one was stored, when
+        it left the frontier, its metrics, commit and machine class.
 
         examples:
           pytest-pareto history tests/test_model.py::test_predict

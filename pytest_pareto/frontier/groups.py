@@ -12,9 +12,9 @@ dominates it. At session end the variants of this run are judged against each ot
 fail with a summary that names both, whatever the order they ran in.
 
 Accepting (``--pareto-update``, :func:`accept_variant`): a variant's own stored points leave
-as a single test's would (retired, pruned or superseded); another variant's point leaves only
-when the new point dominates it; and a new point that another variant's point dominates is
-not added (it goes to the history as a ``run``).
+as a single test's would (retired or pruned; an equal one stays and the new point is not
+added); another variant's point leaves only when the new point dominates it; and a new point
+that another variant's point dominates is not added (it goes to the history as a ``run``).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 from pytest_pareto.frontier.maintenance import (
     DEPARTURE_EVENTS,
     HISTORY_LIMIT,
+    Departures,
     FrontierChange,
     merge_metrics,
     remove_departing,
@@ -63,22 +64,26 @@ def baseline_id(test_id: str, group: str | None) -> str:
 
 def group_departures(
     variant: str, against: Iterable[tuple[Point, Dominance]]
-) -> tuple[dict[str, str], Point | None]:
+) -> tuple[Departures, Point | None]:
     """Which stored points leave if ``variant``'s new point is accepted, and the point of
     another variant that dominates it (then it is not added), from the new point's dominance
-    against each stored point."""
+    against each stored point. A stored point of the same variant equal to the new one stays
+    and the new point is not added."""
     leaving: dict[str, str] = {}
+    equal: str | None = None
     blocker: Point | None = None
     for point, dominance in against:
         if point.variant == variant:
             event = DEPARTURE_EVENTS.get(dominance)
             if event is not None:
                 leaving[point.id] = event
+            elif dominance is Dominance.EQUAL and equal is None:
+                equal = point.id
         elif dominance is Dominance.LEFT_DOMINATES:
             leaving[point.id] = "pruned"
         elif dominance is Dominance.RIGHT_DOMINATES and blocker is None:
             blocker = point
-    return leaving, blocker
+    return Departures(leaving, equal), blocker
 
 
 @dataclass(frozen=True)
@@ -90,27 +95,28 @@ class GroupChange:
     candidate: Point
     dominated_by: Point | None = None
     """Another variant's point that dominates the candidate: then it was not added."""
+    equal_to: Point | None = None
+    """The variant's stored point equal to the candidate within tolerance: it stays."""
     retired: tuple[Point, ...] = ()
     pruned: tuple[Point, ...] = ()
-    superseded: tuple[Point, ...] = ()
     size: int = 0
     """Points on the group's frontier afterwards (every machine)."""
 
     @property
     def added(self) -> bool:
-        return self.dominated_by is None
+        return self.dominated_by is None and self.equal_to is None
 
     def frontier_change(self) -> FrontierChange | None:
-        """The same change in the shape single tests report (``None`` when not added)."""
-        if not self.added:
+        """The same change in the shape single tests report (``None`` when dominated)."""
+        if self.dominated_by is not None:
             return None
         return FrontierChange(
             test_id=self.variant,
-            added=self.candidate,
+            candidate=self.candidate,
+            equal_to=self.equal_to,
             retired=self.retired,
             pruned=self.pruned,
-            superseded=self.superseded,
-            kept=self.size - 1,
+            kept=self.size - (1 if self.added else 0),
         )
 
     def describe(self) -> str:
@@ -154,14 +160,17 @@ def accept_variant(
         if comparison is not None:
             pairs.append((point, comparison.dominance))
     leaving, blocker = group_departures(variant, pairs)
-    kept, gone, history = remove_departing(baseline, leaving, at)
+    kept, gone, history = remove_departing(baseline, leaving.leaving, at)
+    equal = next((p for p in kept if p.id == leaving.equal_to), None)
     points: tuple[Point, ...] = tuple(kept)
-    if blocker is None:
-        points = (*kept, labelled)
-    else:
+    if blocker is not None:
         history.append(
             HistoryEntry("run", at, labelled, verdict=f"dominated by {blocker.describe()}")
         )
+    elif equal is not None:
+        history.append(HistoryEntry("run", at, labelled, verdict=f"equal to {equal.id}"))
+    else:
+        points = (*kept, labelled)
     updated = replace(
         baseline, metrics=merged, points=points, history=tuple(history[-HISTORY_LIMIT:])
     )
@@ -170,9 +179,9 @@ def accept_variant(
         variant=variant,
         candidate=labelled,
         dominated_by=blocker,
+        equal_to=equal if blocker is None else None,
         retired=tuple(gone["retired"]),
         pruned=tuple(gone["pruned"]),
-        superseded=tuple(gone["superseded"]),
         size=len(points),
     )
     return updated, change

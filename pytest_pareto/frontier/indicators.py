@@ -185,17 +185,20 @@ def front_indicators(
 
 
 def front_after_accepting(verdict: Verdict) -> list[Point]:
-    """The comparable front that ``--pareto-update`` would leave: single tests retire,
-    prune and supersede as :func:`~pytest_pareto.frontier.maintenance.departures` says;
-    group variants as :func:`~pytest_pareto.frontier.groups.group_departures` says."""
+    """The comparable front that ``--pareto-update`` would leave: single tests retire and
+    prune as :func:`~pytest_pareto.frontier.maintenance.departures` says, group variants as
+    :func:`~pytest_pareto.frontier.groups.group_departures` says; a result equal to a stored
+    point is not added."""
     stored = [pc.reference for pc in verdict.against]
+    blocker = None
     if any(point.variant is not None for point in stored):
         pairs = [(pc.reference, pc.dominance) for pc in verdict.against]
         leaving, blocker = group_departures(verdict.test_id, pairs)
-        kept = [p for p in stored if p.id not in leaving]
-        return kept if blocker is not None else [*kept, verdict.candidate]
-    leaving = departures(verdict)
-    return [*(p for p in stored if p.id not in leaving), verdict.candidate]
+    else:
+        leaving = departures(verdict)
+    kept = [p for p in stored if p.id not in leaving.leaving]
+    added = blocker is None and leaving.equal_to is None
+    return [*kept, verdict.candidate] if added else kept
 
 
 def verdict_indicators(

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from pytest_pareto.errors import ConfigError
-from pytest_pareto.judging.dominance import Dominance
-from pytest_pareto.judging.verdict import Verdict
+from pytest_pareto.judging.dominance import Dominance, Relation
+from pytest_pareto.judging.verdict import PointComparison, Verdict
 from pytest_pareto.model.machine import Machine, Matching
 from pytest_pareto.model.metrics import Metric
 from pytest_pareto.model.points import HistoryEntry, Point, TestBaseline, utc_now
@@ -15,6 +15,7 @@ from pytest_pareto.model.points import HistoryEntry, Point, TestBaseline, utc_no
 __all__ = [
     "DEPARTURE_EVENTS",
     "HISTORY_LIMIT",
+    "Departures",
     "FrontierChange",
     "accept_point",
     "comparable_points",
@@ -29,29 +30,40 @@ HISTORY_LIMIT = 200
 
 @dataclass(frozen=True)
 class FrontierChange:
-    """What accepting a point did to a test's frontier."""
+    """What accepting a result did to a test's frontier."""
 
     test_id: str
-    added: Point
+    candidate: Point
+    """The accepted result: on the frontier now, unless it was equal to a stored point."""
+    equal_to: Point | None = None
+    """A stored point equal within tolerance to the candidate: it stays, and the candidate
+    goes to the history as a run, so the frontier never creeps by steps within tolerance."""
     retired: tuple[Point, ...] = ()
     """Stored points that were better than the accepted one (an accepted regression)."""
     pruned: tuple[Point, ...] = ()
     """Stored points the accepted one dominates."""
-    superseded: tuple[Point, ...] = ()
-    """Stored points equal to the accepted one within tolerance."""
     kept: int = 0
-    """Stored points left in place (trade-offs, other machines)."""
+    """Stored points left in place (trade-offs, other machines), ``equal_to`` included."""
+    regressions: Mapping[str, str] = field(default_factory=dict)
+    """Retired point id -> on which metrics, by how much, the accepted result is worse."""
+
+    @property
+    def added(self) -> bool:
+        return self.equal_to is None
 
     def describe(self) -> str:
-        parts = [f"added {self.added.id}"]
-        for label, points in (
-            ("retired", self.retired),
-            ("pruned", self.pruned),
-            ("superseded", self.superseded),
-        ):
-            if points:
-                parts.append(f"{label} {len(points)}")
-        parts.append(f"{self.kept + 1} point{'s' if self.kept else ''} on the frontier")
+        size = self.kept + (1 if self.added else 0)
+        if self.equal_to is not None:
+            parts = [f"kept {self.equal_to.id}: this result is equal to it within tolerance"]
+        else:
+            parts = [f"added {self.candidate.id}"]
+        for point in self.retired:
+            worse = self.regressions.get(point.id)
+            why = f": this result is worse on {worse}" if worse else ""
+            parts.append(f"retired {point.id} (an accepted regression{why})")
+        if self.pruned:
+            parts.append(f"pruned {len(self.pruned)}")
+        parts.append(f"{size} point{'s' if size != 1 else ''} on the frontier")
         return ", ".join(parts)
 
 
@@ -105,23 +117,54 @@ DEPARTURE_EVENTS = {
     Dominance.RIGHT_DOMINATES: "retired",
     Dominance.UNDECIDED: "retired",
     Dominance.LEFT_DOMINATES: "pruned",
-    Dominance.EQUAL: "superseded",
 }
 """The history event of a stored point that leaves when a new point is accepted, by the new
-point's dominance against it; trade-offs (no entry) stay."""
+point's dominance against it. Equal points and trade-offs (no entry) stay."""
 
 
-def departures(verdict: Verdict) -> dict[str, str]:
-    """Which stored points (by id) leave the frontier if the verdict's candidate is accepted.
+@dataclass(frozen=True)
+class Departures:
+    """What accepting a judged result does to the stored points it was judged against."""
 
-    Points that dominate (or may dominate) the candidate retire, points it dominates are
-    pruned, points equal to it are superseded; trade-off points stay.
+    leaving: Mapping[str, str] = field(default_factory=dict)
+    """Stored point id -> its history event (``retired`` or ``pruned``)."""
+    equal_to: str | None = None
+    """A stored point equal within tolerance to the result: it stays, the result is not added."""
+    regressions: Mapping[str, str] = field(default_factory=dict)
+    """Retired point id -> the metrics on which the result is worse, with their changes."""
+
+
+def _worse_metrics(comparison: PointComparison) -> str:
+    worse = [
+        f"{c.metric.name} {c.change * 100:+.1f}%" if c.change is not None else c.metric.name
+        for c in comparison.comparisons
+        if c.relation in (Relation.WORSE, Relation.UNSURE_WORSE)
+    ]
+    return ", ".join(worse)
+
+
+def departures(verdict: Verdict) -> Departures:
+    """Which stored points leave the frontier if the verdict's candidate is accepted.
+
+    Points that dominate (or may dominate) the candidate retire -- an accepted regression,
+    reported with the metrics it is worse on -- and points it dominates are pruned. A point
+    equal to the candidate within tolerance stays and the candidate is not added; trade-off
+    points stay.
     """
-    return {
+    leaving = {
         pc.reference.id: DEPARTURE_EVENTS[pc.dominance]
         for pc in verdict.against
         if pc.dominance in DEPARTURE_EVENTS
     }
+    equal = next(
+        (pc.reference.id for pc in verdict.against if pc.dominance is Dominance.EQUAL), None
+    )
+    regressions = {
+        pc.reference.id: _worse_metrics(pc)
+        for pc in verdict.against
+        if leaving.get(pc.reference.id) == "retired"
+    }
+    return Departures(leaving, equal, regressions)
 
 
 def remove_departing(
@@ -129,7 +172,7 @@ def remove_departing(
 ) -> tuple[list[Point], dict[str, list[Point]], list[HistoryEntry]]:
     """The stored points that stay, those that leave (by event) and the history with the
     leaving points appended; ``drop`` is a point id that leaves without an event."""
-    gone: dict[str, list[Point]] = {"retired": [], "pruned": [], "superseded": []}
+    gone: dict[str, list[Point]] = {"retired": [], "pruned": []}
     kept = []
     for point in baseline.points:
         event = leaving.get(point.id)
@@ -148,32 +191,37 @@ def accept_point(
     test_id: str,
     candidate: Point,
     metrics: Mapping[str, Metric],
-    leaving: Mapping[str, str],
+    leaving: Departures,
     *,
     at: str | None = None,
 ) -> tuple[TestBaseline, FrontierChange]:
-    """Add ``candidate`` to the frontier, so that the same result passes afterwards.
+    """Accept ``candidate`` into the frontier, so that the same result passes afterwards.
 
-    ``leaving`` maps the ids of stored points that leave to their history event (see
-    :func:`departures`). Stored points not named there stay, including points that another
-    run added to the file after the candidate was judged.
+    ``leaving`` says which stored points leave (see :func:`departures`). Stored points not
+    named there stay, including points that another run added to the file after the candidate
+    was judged. A candidate equal to a stored point that is still there is not added: the
+    stored point keeps anchoring the frontier and the candidate is logged as a run.
     """
     at = at or utc_now()
     baseline = baseline or TestBaseline(test_id)
     merged = merge_metrics(test_id, baseline.metrics, metrics)
-    kept, gone, history = remove_departing(baseline, leaving, at, drop=candidate.id)
+    kept, gone, history = remove_departing(baseline, leaving.leaving, at, drop=candidate.id)
+    equal = next((p for p in kept if p.id == leaving.equal_to), None)
+    if equal is None:
+        points = (*kept, candidate)
+    else:
+        points = tuple(kept)
+        history.append(HistoryEntry("run", at, candidate, verdict=f"equal to {equal.id}"))
     updated = replace(
-        baseline,
-        metrics=merged,
-        points=(*kept, candidate),
-        history=tuple(history[-HISTORY_LIMIT:]),
+        baseline, metrics=merged, points=points, history=tuple(history[-HISTORY_LIMIT:])
     )
     change = FrontierChange(
         test_id=test_id,
-        added=candidate,
+        candidate=candidate,
+        equal_to=equal,
         retired=tuple(gone["retired"]),
         pruned=tuple(gone["pruned"]),
-        superseded=tuple(gone["superseded"]),
         kept=len(kept),
+        regressions={p.id: leaving.regressions.get(p.id, "") for p in gone["retired"]},
     )
     return updated, change

@@ -26,6 +26,7 @@ __all__ = [
     "BudgetStatus",
     "check_budgets",
     "parse_budgets",
+    "refuse_non_gating",
 ]
 
 _SPEC = re.compile(
@@ -116,12 +117,30 @@ def parse_budgets(spec: object, known: Mapping[str, Metric] | None = None) -> tu
             raise ConfigError(
                 f"budget for {name!r} must be a string or a list of strings, got {entry!r}"
             )
+        if known is not None and name in known:
+            refuse_non_gating(known[name])
         for text in entries:
             budget = Budget.parse(name, text)
             if known is not None and name in known:
                 budget.check_unit(known[name])
             budgets.append(budget)
     return tuple(budgets)
+
+
+def refuse_non_gating(metric: Metric) -> None:
+    """A budget gates, and estimates and rates never gate: a :class:`ConfigError` saying why."""
+    if metric.estimate:
+        raise ConfigError(
+            f"budget on {metric.name!r}: it is an estimate (computed from CPU time and a "
+            "power figure, not measured), and an estimate never gates a test; budget a "
+            "measured metric instead (energy where RAPL or NVML counters exist, or cpu_time)"
+        )
+    if metric.rate:
+        raise ConfigError(
+            f"budget on {metric.name!r}: it is a rate, not a cost (a slower call can draw "
+            "less power and use more energy), so it never gates; budget the energy instead "
+            "(energy_gpu, energy_cpu)"
+        )
 
 
 class BudgetStatus(enum.Enum):
@@ -214,5 +233,6 @@ def check_budgets(
                 f"budget names metric {budget.metric!r}, which this test neither measured nor "
                 f"recorded; it has: {known}"
             )
+        refuse_non_gating(metric)
         results.append(_check_one(budget, point, metric, references))
     return tuple(results)

@@ -175,8 +175,9 @@ def _gating_metrics(
     names = candidate.metric_names & reference.metric_names
     if policy.gating is not None:
         names &= policy.gating
-    # An estimate is a function of a measured metric (energy_estimate of cpu_time): never gates.
-    return [metrics[name] for name in sorted(names) if not metrics[name].estimate]
+    # An estimate is a function of a measured metric (energy_estimate of cpu_time) and a rate
+    # (mean power) is not a cost: neither gates.
+    return [metrics[name] for name in sorted(names) if metrics[name].gates]
 
 
 def _comparator(

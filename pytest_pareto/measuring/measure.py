@@ -15,26 +15,16 @@ from pytest_pareto.errors import ConfigError
 from pytest_pareto.measuring.deadlines import Deadline
 from pytest_pareto.measuring.measured_call import MeasuredCall, Setup, Teardown
 from pytest_pareto.measuring.repetitions import check_count, check_repetitions
+from pytest_pareto.measuring.speed_reference import calibration_run, process_slowdown
 from pytest_pareto.model.metrics import SPEED_NORMALISED
 from pytest_pareto.model.points import Sample
-from pytest_pareto.probes import CallProbe, Probe, Scope
+from pytest_pareto.probes import CallProbe, PausableProbe, Probe, Scope
 
-__all__ = ["MeasureOptions", "Measurement", "measure", "measure_call"]
+__all__ = ["MeasureOptions", "Measurement", "calibration_run", "measure", "measure_call"]
 
 MAX_ITERATIONS = 1_000_000
-
-CALIBRATION_LOOPS = 20_000
-"""Iterations of the calibration loop. Frozen: stored calibrations compare only with runs of
-this same loop, so changing it would need a new field in the baseline files."""
-
-
-def calibration_run() -> float:
-    """Seconds a fixed pure-Python loop takes now: this process's current speed."""
-    start = time.perf_counter_ns()
-    total = 0
-    for i in range(CALIBRATION_LOOPS):
-        total += i ^ 3
-    return (time.perf_counter_ns() - start) / 1e9
+RETIME_BELOW = 10
+"""A warm-up call shorter than this many target round times is timed once more (cheap)."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +73,9 @@ class Measurement:
     iterations: int
     methods: Mapping[str, str] = field(default_factory=dict)
     """Probe name -> how it measured (for reports)."""
+    process_slowdown: float | None = None
+    """How many times slower the process ran while measuring than before user code, when the
+    code under test slowed it beyond noise; then times are kept raw (not speed-normalised)."""
 
 
 def _calibrate(
@@ -92,6 +85,12 @@ def _calibrate(
     if options.iterations is not None:
         return options.iterations, first_call_s
     per_call = first_call_s
+    if options.min_round_time <= per_call < RETIME_BELOW * options.min_round_time:
+        # A warm-up call above the target may be a fast call the host preempted (or a first
+        # call that filled caches): time one more before deciding on one call a round.
+        start = time.perf_counter()
+        call()
+        per_call = min(per_call, time.perf_counter() - start)
     iterations = 1
     # Double until a batch reaches the target round time: one slow first call is not trusted.
     while per_call * iterations < options.min_round_time and iterations < MAX_ITERATIONS:
@@ -158,7 +157,8 @@ def _measure(
     _separate_passes(call, groups.separate, readings)
     _call_probes(call, groups.per_call, readings)
     methods = {probe.name: probe.availability().describe() for probe in probes}
-    return Measurement(call.result, readings.samples(), rounds, iterations, methods)
+    slowdown = process_slowdown(readings.scale())
+    return Measurement(call.result, readings.samples(), rounds, iterations, methods, slowdown)
 
 
 def _warm_up(call: MeasuredCall, options: MeasureOptions, deadline: Deadline) -> float:
@@ -227,8 +227,13 @@ class _Readings:
             per = value / calls if name in probe.per_call else value
             self.values.setdefault(name, []).append(per)
 
+    def scale(self) -> float | None:
+        return statistics.median(self.calibration) if self.calibration else None
+
     def samples(self) -> dict[str, Sample]:
-        scale = statistics.median(self.calibration) if self.calibration else None
+        scale = self.scale()
+        if process_slowdown(scale) is not None:
+            scale = None  # the code under test slowed the reference loop too: judge raw times
         return {
             name: Sample(tuple(vals), scale=scale if name in SPEED_NORMALISED else None)
             for name, vals in self.values.items()
@@ -253,9 +258,16 @@ def _timed_rounds(
     iterations: int,
     readings: _Readings,
 ) -> None:
-    """``rounds`` rounds of ``iterations`` calls, read by the pass, round and timer probes."""
+    """``rounds`` rounds of ``iterations`` calls, read by the pass, round and timer probes.
+
+    Pass probes that can pause (energy counters) count the timed calls only: they are
+    paused around calibration loops, ``setup``/``teardown`` and the round probes.
+    """
+    pausable = [probe for probe in groups.per_pass if isinstance(probe, PausableProbe)]
     for probe in groups.per_pass:
         probe.start()
+    for probe in pausable:
+        probe.pause()
     for index in range(rounds):
         # Rounds 0, 1, 2, 4, 8, ...: spread over the measurement, at most ~8 loops.
         if options.normalise_speed and index & (index - 1) == 0:
@@ -264,16 +276,22 @@ def _timed_rounds(
         deadline.arm(iterations, "timed rounds")
         for probe in groups.per_round:
             probe.start()
+        for probe in pausable:
+            probe.resume()
         for probe in groups.timers:
             probe.start()
         for _ in range(iterations):
             call.result = call()
         for probe in reversed(groups.timers):
             readings.collect(probe, probe.stop(), iterations)
+        for probe in reversed(pausable):
+            probe.pause()
         for probe in reversed(groups.per_round):
             readings.collect(probe, probe.stop(), iterations)
         deadline.check()
         call.finish()
+    for probe in pausable:
+        probe.resume()
     for probe in reversed(groups.per_pass):
         readings.collect(probe, probe.stop(), iterations * rounds)
 

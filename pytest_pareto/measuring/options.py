@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -13,9 +13,10 @@ from pytest_pareto.measuring.derived import DerivedObjective, parse_derived
 from pytest_pareto.measuring.measure import MeasureOptions
 from pytest_pareto.measuring.quality import QUALITY_METRICS
 from pytest_pareto.measuring.repetitions import check_count, check_repetitions
-from pytest_pareto.model.metrics import BUILTIN_METRICS, Tolerance
+from pytest_pareto.model.metrics import BUILTIN_METRICS, Tolerance, unknown_metrics_message
+from pytest_pareto.probes import Probe
 
-__all__ = ["MARKER_ARGUMENTS", "TestOptions"]
+__all__ = ["MARKER_ARGUMENTS", "TestOptions", "known_metric_names"]
 
 
 @dataclass(frozen=True)
@@ -118,11 +119,32 @@ class TestOptions:
             derived=derived,
         )
 
+    def named_metrics(self) -> set[str]:
+        """Every metric named in ``metrics=``, ``tolerance=`` and ``budget=``."""
+        return set(self.metrics or ()) | set(self.tolerance) | {b.metric for b in self.budget}
+
+    def check_unknown_names(
+        self, test_id: str, known: Iterable[str], has: Iterable[str] | None = None
+    ) -> None:
+        """A :class:`ConfigError` for named metrics that are neither ``known`` (a probe's, a
+        plugin's, a quality metric) nor in ``has`` (recorded by the test), with the closest
+        known names: a typo must not switch measuring off."""
+        derived = {objective.name for objective in self.derived}
+        unknown = self.named_metrics() - set(known) - set(has or ()) - derived
+        if unknown:
+            raise ConfigError(
+                unknown_metrics_message(
+                    unknown,
+                    {*known, *(has or ())},
+                    where=f"{test_id}: @pytest.mark.pareto: ",
+                    has=has,
+                )
+            )
+
     def check_metric_names(self, test_id: str, known: Sequence[str]) -> None:
         """Every metric named in ``metrics=``, ``tolerance=`` and ``budget=`` must be one the
         test has."""
-        named = set(self.metrics or ()) | set(self.tolerance) | {b.metric for b in self.budget}
-        unknown = sorted(named - set(known))
+        unknown = sorted(self.named_metrics() - set(known))
         if unknown:
             raise ConfigError(
                 f"{test_id}: @pytest.mark.pareto names metric{'s' if len(unknown) > 1 else ''} "
@@ -142,3 +164,10 @@ def _seconds(kwargs: Mapping[str, Any], name: str) -> float | None:
 
 
 MARKER_ARGUMENTS: tuple[str, ...] = tuple(f.name for f in fields(TestOptions))
+
+
+def known_metric_names(probes: Iterable[Probe], registered: Iterable[str] = ()) -> set[str]:
+    """Metric names a test may name before it records anything: those of every probe (built
+    in or a plugin's, available here or not), the registered and the quality metrics."""
+    names = {metric.name for probe in probes for metric in probe.metrics}
+    return names | set(registered) | set(QUALITY_METRICS) | set(BUILTIN_METRICS)

@@ -18,6 +18,7 @@ from pytest_pareto.measuring.deadlines import CallCensored
 from pytest_pareto.measuring.derived import DerivedObjective
 from pytest_pareto.measuring.measure import Measurement, MeasureOptions, measure_call
 from pytest_pareto.measuring.measured_call import MeasuredCall
+from pytest_pareto.measuring.speed_reference import PROCESS_SLOWDOWN
 from pytest_pareto.measuring.user_metrics import UserMetrics
 from pytest_pareto.model.machine import Machine
 from pytest_pareto.model.metrics import MetricRegistry
@@ -96,6 +97,8 @@ class Recorder(UserMetrics, BenchmarkCalls):
             self._add_time_bound(stop.lower_bound)
             raise
         self._add_measured(self.measurement.samples, self.probes)
+        if self.measurement.process_slowdown is not None:
+            self.extra_info[PROCESS_SLOWDOWN] = round(self.measurement.process_slowdown, 2)
         return self.measurement.result
 
     def _guard(self) -> AbstractContextManager[object]:

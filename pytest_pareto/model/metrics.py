@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import enum
 import math
 from collections.abc import Iterable, Mapping
@@ -17,6 +18,7 @@ __all__ = [
     "MetricRegistry",
     "Tolerance",
     "Variability",
+    "unknown_metrics_message",
 ]
 
 
@@ -51,6 +53,18 @@ class Variability(enum.Enum):
     """Varies between processes (time, RSS, energy): judged with statistics over processes."""
     DETERMINISTIC = "deterministic"
     """Repeats exactly (FLOPs, allocated bytes, seeded accuracy): compared within tolerance."""
+
+
+def _bare_fraction(value: float, where: str) -> float:
+    """A bare number is a fraction: above 1 it is almost surely a percentage or an absolute
+    amount written without saying which, and 10 would silently mean 1000%."""
+    if value > 1:
+        raise ConfigError(
+            f"tolerance{where} = {value:g} is ambiguous: a bare number is a fraction, so it "
+            f"would mean {value * 100:g}%; write '{value:g}%' for a percentage or "
+            f"'abs:{value:g}' for an absolute amount (or a fraction such as {value / 100:g})"
+        )
+    return value
 
 
 @dataclass(frozen=True)
@@ -96,7 +110,7 @@ class Tolerance:
                 f"tolerance{where} must be a number, '10%' or 'abs:0.5', not {spec!r}"
             )
         if isinstance(spec, int | float):
-            return cls(rel=float(spec))
+            return cls(rel=_bare_fraction(float(spec), where))
         if isinstance(spec, str):
             text = spec.strip()
             try:
@@ -104,9 +118,11 @@ class Tolerance:
                     return cls(rel=float(text[:-1]) / 100.0)
                 if text.lower().startswith("abs:"):
                     return cls(abs=float(text[4:]))
-                return cls(rel=float(text))
+                number = float(text)
             except ValueError:
                 pass
+            else:
+                return cls(rel=_bare_fraction(number, where))
         if isinstance(spec, Mapping):
             unknown = set(spec) - {"rel", "abs"}
             if not unknown:
@@ -133,13 +149,21 @@ class Metric:
     """Absolute resolution of the measurement: changes smaller than this are never a change."""
     estimate: bool = False
     """True when the value is modelled rather than measured; reports label it."""
+    rate: bool = False
+    """True for a rate such as mean power: not a cost (a slower call can draw less power and
+    still use more energy), so it is reported and never gates."""
 
     @property
     def noisy(self) -> bool:
         return self.variability is Variability.NOISY
 
+    @property
+    def gates(self) -> bool:
+        """Whether the metric is an objective: estimates and rates are shown, never judged."""
+        return not (self.estimate or self.rate)
+
     def label(self) -> str:
-        suffix = " (estimate)" if self.estimate else ""
+        suffix = " (estimate)" if self.estimate else " (rate)" if self.rate else ""
         return f"{self.name}{suffix}"
 
     def to_json(self) -> dict[str, object]:
@@ -150,18 +174,25 @@ class Metric:
         }
         if self.estimate:
             data["estimate"] = True
+        if self.rate:
+            data["rate"] = True
         return data
 
     @classmethod
     def from_json(cls, name: str, data: Mapping[str, object]) -> Metric:
         builtin = BUILTIN_METRICS.get(name)
-        base = builtin if builtin is not None else cls(name)
+        if builtin is not None:
+            # What a built-in metric is (direction, estimate, variability) is the code's to
+            # say: a hand-edited file must not turn an estimate into an objective.
+            return builtin
+        base = cls(name)
         return replace(
             base,
             unit=str(data.get("unit", base.unit)),
             direction=Direction.parse(str(data.get("better", base.direction.value))),
             variability=Variability(str(data.get("variability", base.variability.value))),
             estimate=bool(data.get("estimate", base.estimate)),
+            rate=bool(data.get("rate", base.rate)),
         )
 
 
@@ -227,6 +258,7 @@ BUILTIN_METRICS: Mapping[str, Metric] = _builtin(
         Direction.LOWER,
         Variability.NOISY,
         "mean power of the visible NVIDIA GPUs during the timed pass (NVML)",
+        rate=True,
     ),
     Metric(
         "cuda_time",
@@ -289,3 +321,29 @@ class MetricRegistry:
 
     def names(self) -> list[str]:
         return sorted(self._metrics)
+
+
+def unknown_metrics_message(
+    unknown: Iterable[str],
+    known: Iterable[str],
+    *,
+    where: str = "",
+    has: Iterable[str] | None = None,
+) -> str:
+    """Names no probe, plugin or recording defines, each with the closest known names.
+
+    ``known`` are the names that would be valid; ``has`` (when given) what the test actually
+    measured or recorded, listed at the end.
+    """
+    pool = sorted(set(known))
+    parts = []
+    for name in sorted(set(unknown)):
+        close = difflib.get_close_matches(name, pool, n=3, cutoff=0.6)
+        hint = f" (did you mean {' or '.join(close)}?)" if close else ""
+        parts.append(f"{name!r}{hint}")
+    noun = "metric" if len(parts) == 1 else "metrics"
+    text = f"{where}unknown {noun} {', '.join(parts)}: no probe measures it, no plugin "
+    text += "registers it and the test does not record it"
+    if has is None:
+        return text
+    return text + f"; it has: {', '.join(sorted(set(has))) or 'none'}"

@@ -197,7 +197,18 @@ class Observation:
             if not isinstance(rounds, list) or not rounds:
                 raise ConfigError(f"{where}: each process must be a non-empty list of numbers")
             samples.append(Sample(_check_finite(rounds, where), scales[i] if scales else None))
-        return cls(tuple(samples), censored)
+        observation = cls(tuple(samples), censored)
+        stored = data.get("value")
+        if stored is not None and not (
+            isinstance(stored, int | float)
+            and math.isclose(stored, observation.value, rel_tol=1e-9, abs_tol=1e-300)
+        ):
+            raise ConfigError(
+                f"{where}: 'value' {stored!r} disagrees with its processes, whose median is "
+                f"{observation.value!r}; the value is computed from the processes: restore the "
+                "file from git, or remove the point"
+            )
+        return observation
 
 
 @dataclass(frozen=True)
@@ -308,8 +319,9 @@ class HistoryEntry:
 
     event: str
     """``retired`` (a stored point the accepted one was worse than), ``pruned`` (dominated by
-    the accepted point), ``superseded`` (equal within tolerance to the accepted point) or
-    ``run`` (a measured run that was not accepted)."""
+    the accepted point), ``run`` (a measured run that did not move the frontier: judged only,
+    equal within tolerance to a stored point, or dominated by another variant) or
+    ``superseded`` (files of earlier versions: a point an equal result replaced)."""
     at: str
     point: Point
     verdict: str | None = None

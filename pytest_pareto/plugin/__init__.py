@@ -12,7 +12,7 @@ import pytest
 
 from pytest_pareto import hookspecs
 from pytest_pareto.measuring.recorder import Recorder
-from pytest_pareto.plugin import options, session
+from pytest_pareto.plugin import options, session, speed
 
 __all__ = ["pareto"]
 
@@ -23,6 +23,11 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     options.register(parser)
+
+
+def pytest_load_initial_conftests(args: list[str]) -> None:
+    """Before conftest files and test modules: the process's speed before user code."""
+    speed.take_reference(args)
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -18,7 +18,7 @@ from pytest_pareto.errors import BaselineFileError, ConfigError
 from pytest_pareto.frontier.groups import baseline_id
 from pytest_pareto.measuring.deadlines import CallCensored
 from pytest_pareto.measuring.measure import MeasureOptions
-from pytest_pareto.measuring.options import TestOptions
+from pytest_pareto.measuring.options import TestOptions, known_metric_names
 from pytest_pareto.measuring.recorder import MeasureGuard, Recorder, select_probes
 from pytest_pareto.model.metrics import MetricRegistry
 from pytest_pareto.plugin.budgets import budget_section
@@ -87,13 +87,21 @@ class MeasuredTests:
 
     @pytest.hookimpl(trylast=True)  # after other plugins have added their markers
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        known = known_metric_names(self.probes, self.registry.names())
         for item in items:
             try:
                 options = marker_options(item)
             except ConfigError as exc:
                 raise pytest.UsageError(f"{item.nodeid}: @pytest.mark.pareto: {exc}") from None
-            if options is not None:
-                item.stash[options_key] = options
+            if options is None:
+                continue
+            if "pareto" not in getattr(item, "fixturenames", ()):
+                # Without the fixture nothing can be recorded: every name must be known now.
+                try:
+                    options.check_unknown_names(item.nodeid, known)
+                except ConfigError as exc:
+                    raise pytest.UsageError(str(exc)) from None
+            item.stash[options_key] = options
 
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         if not is_measured(item):
@@ -155,8 +163,19 @@ class MeasuredTests:
             if not censored_result(item, stop):
                 raise
         recorder = item.stash.get(recorder_key, None)
+        if recorder is not None and options_key in item.stash:
+            self._check_names(item, recorder)
         if self.judge is not None and recorder is not None and recorder.used:
             self.judge.after_call(item, recorder)
+
+    def _check_names(self, item: pytest.Item, recorder: Recorder) -> None:
+        """A name the marker gives that no probe or plugin defines and the test did not
+        record is a typo: it must not switch measuring off (``metrics=["walltime"]``)."""
+        known = known_metric_names(self.probes, self.registry.names())
+        try:
+            options_of(item).check_unknown_names(item.nodeid, known, has=recorder.metrics)
+        except ConfigError as exc:
+            raise pytest.fail.Exception(f"pareto: {exc}", pytrace=False) from None
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from pytest_pareto.probes._protocol import Availability, CallProbe, Probe, Scope
+from pytest_pareto.probes._protocol import (
+    Availability,
+    CallProbe,
+    PausableProbe,
+    Probe,
+    Scope,
+)
 from pytest_pareto.probes.cpu_time import CpuTimeProbe
 from pytest_pareto.probes.energy_estimate import EnergyEstimateProbe
 from pytest_pareto.probes.flops import FlopsProbe
@@ -24,6 +30,7 @@ __all__ = [
     "FlopsProbe",
     "InstructionsProbe",
     "NvmlProbe",
+    "PausableProbe",
     "PeakRssProbe",
     "Probe",
     "PyAllocProbe",

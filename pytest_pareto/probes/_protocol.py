@@ -20,7 +20,8 @@ class Scope(enum.Enum):
     ROUND = "round"
     """Around each timed round, outside the clocks (cheap counters such as peak RSS)."""
     PASS = "pass"
-    """Around the whole timed pass (slow counters such as energy)."""
+    """Around the whole timed pass (slow counters such as energy); a
+    :class:`PausableProbe` leaves the untimed work between rounds out."""
     SEPARATE = "separate"
     """Its own untimed pass of one call, because it slows the code (tracemalloc, FLOPs)."""
     CALL = "call"
@@ -82,3 +83,17 @@ class CallProbe(Probe, Protocol):
     ) -> Mapping[str, float]:
         """Measure ``fn(*args, **kwargs)``; values are per call."""
         ...
+
+
+@runtime_checkable
+class PausableProbe(Probe, Protocol):
+    """A probe of scope :attr:`Scope.PASS` whose window can leave segments out.
+
+    The loop pauses it around everything between timed rounds (calibration loops, ``setup``
+    and ``teardown``, the round probes), so that a counter such as energy attributes to the
+    call only what the timed calls used.
+    """
+
+    def pause(self) -> None: ...
+
+    def resume(self) -> None: ...

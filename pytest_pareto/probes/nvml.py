@@ -85,6 +85,9 @@ class NvmlProbe(RunsWhereTorchIsImported):
         self._samples: list[tuple[float, float]] = []
         self._stop_sampling = threading.Event()
         self._sampler: threading.Thread | None = None
+        self._paused: tuple[float, list[int]] | None = None
+        self._left_out: list[tuple[float, float, list[int], list[int]]] = []
+        """Paused segments: (from, to, counters at from, counters at to)."""
 
     def _connect(self) -> None:
         if self._connected:
@@ -150,7 +153,7 @@ class NvmlProbe(RunsWhereTorchIsImported):
         if not self._active:
             return
         try:
-            self._samples = []
+            self._samples, self._left_out, self._paused = [], [], None
             self._t0 = self._clock()
             self._energy_start = [
                 self._nvml.nvmlDeviceGetTotalEnergyConsumption(d.handle) for d in self._counted
@@ -164,6 +167,40 @@ class NvmlProbe(RunsWhereTorchIsImported):
                 self._sampler.start()
         except self._nvml.NVMLError as exc:
             raise MeasurementError(f"NVML failed at the start of a measurement: {exc}") from None
+
+    def _read_counters(self) -> tuple[float, list[int]]:
+        energies = [self._nvml.nvmlDeviceGetTotalEnergyConsumption(d.handle) for d in self._counted]
+        at = self._clock()
+        if self._sampled:
+            self._sample(at)  # a sample on each edge: the segment integrates exactly
+        return at, energies
+
+    def pause(self) -> None:
+        if not self._active:
+            return
+        try:
+            self._paused = self._read_counters()
+        except self._nvml.NVMLError as exc:
+            raise MeasurementError(f"NVML failed during a measurement: {exc}") from None
+
+    def resume(self) -> None:
+        if not self._active or self._paused is None:
+            return
+        try:
+            at, energies = self._read_counters()
+        except self._nvml.NVMLError as exc:
+            raise MeasurementError(f"NVML failed during a measurement: {exc}") from None
+        self._left_out.append((self._paused[0], at, self._paused[1], energies))
+        self._paused = None
+
+    def _left_out_energy(self, samples: Sequence[tuple[float, float]]) -> tuple[float, float]:
+        """Joules and seconds of the paused segments, from the counters and the samples."""
+        joules = seconds = 0.0
+        for start, end, before, after in self._left_out:
+            joules += sum(b - a for a, b in zip(before, after, strict=True)) / 1000.0
+            joules += integrate_power([s for s in samples if start <= s[0] <= end])
+            seconds += end - start
+        return joules, seconds
 
     def _sample_until_stopped(self) -> None:
         while not self._stop_sampling.wait(self._sample_period):
@@ -189,8 +226,10 @@ class NvmlProbe(RunsWhereTorchIsImported):
         deltas = [after - before for before, after in zip(self._energy_start, end, strict=True)]
         if any(delta < 0 for delta in deltas):
             return {}  # the driver reloaded during the pass: no honest value
-        energy = sum(deltas) / 1000.0 + integrate_power(self._samples)
-        elapsed = t1 - self._t0
+        samples = sorted(self._samples)  # the sampler thread and the edges both append
+        left_out, paused_s = self._left_out_energy(samples)
+        energy = max(0.0, sum(deltas) / 1000.0 + integrate_power(samples) - left_out)
+        elapsed = t1 - self._t0 - paused_s
         readings = {"energy_gpu": energy}
         if elapsed > 0:
             readings["gpu_power"] = energy / elapsed

@@ -54,6 +54,8 @@ def probe_statuses(probes: Sequence[Probe]) -> list[ProbeStatus]:
 
 
 def _metric_words(metric: Metric) -> str:
+    if metric.rate:  # no direction: a rate is neither better lower nor higher here
+        return f"{metric.name} [{metric.unit or 'no unit'}, rate, never gates]"
     kinds = [
         metric.unit or "no unit",
         f"{metric.direction.value} is better",

@@ -219,6 +219,10 @@ class RaplProbe:
         self._found: tuple[tuple[EnergyCounter, ...], str] | None = None
         self._start: list[int] = []
         self._started_at = 0.0
+        self._paused: list[int] | None = None
+        self._excluded_uj = 0
+        self._excluded_s = 0.0
+        self._paused_at = 0.0
 
     @property
     def counters(self) -> tuple[EnergyCounter, ...]:
@@ -245,20 +249,41 @@ class RaplProbe:
     def start(self) -> None:
         if not self.counters:
             raise MeasurementError(f"RAPL is unavailable: {self.availability().reason}")
+        self._excluded_uj, self._excluded_s, self._paused = 0, 0.0, None
         self._started_at = self._clock()
         self._start = self._read_all()
 
-    def stop(self) -> Mapping[str, float]:
-        end = self._read_all()
-        elapsed = self._clock() - self._started_at
-        total_uj = 0
-        for counter, before, after in zip(self.counters, self._start, end, strict=True):
-            delta = after - before
+    def pause(self) -> None:
+        self._paused = self._read_all()
+        self._paused_at = self._clock()
+
+    def resume(self) -> None:
+        if self._paused is None:
+            return
+        used = self._used_uj(self._paused, self._read_all())
+        self._excluded_s += self._clock() - self._paused_at
+        self._excluded_uj += used if used is not None else 0
+        self._paused = None
+
+    def _used_uj(self, before: list[int], after: list[int]) -> int | None:
+        """Microjoules between two readings of every counter; ``None`` after a wrap of
+        unknown range."""
+        total = 0
+        for counter, start, end in zip(self.counters, before, after, strict=True):
+            delta = end - start
             if delta < 0:
                 if counter.max_range_uj <= 0:
-                    return {}  # wrapped with an unknown range: no honest value
+                    return None
                 delta += counter.max_range_uj
-            total_uj += delta
+            total += delta
+        return total
+
+    def stop(self) -> Mapping[str, float]:
+        used = self._used_uj(self._start, self._read_all())
+        elapsed = self._clock() - self._started_at - self._excluded_s
+        if used is None:
+            return {}  # wrapped with an unknown range: no honest value
+        total_uj = max(0, used - self._excluded_uj)
         if total_uj == 0 and elapsed > STUCK_AFTER_S:
             return {}  # counters that do not move (some hypervisors expose them): not a zero
         return {"energy_cpu": total_uj / 1e6}

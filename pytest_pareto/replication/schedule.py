@@ -99,18 +99,24 @@ class TestRun:
     samples: Mapping[str, Sample] = field(default_factory=dict)
     message: str = ""
     """Why it did not pass, when it did not."""
+    process_slowdown: float | None = None
+    """How much the code under test slowed this replica's speed reference, when beyond noise
+    (see :mod:`pytest_pareto.measuring.speed_reference`)."""
 
     @property
     def ok(self) -> bool:
         return self.outcome == "passed" and bool(self.samples)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "outcome": self.outcome,
             "message": self.message,
             "metrics": {name: m.to_json() for name, m in sorted(self.metrics.items())},
             "samples": {name: s.to_json() for name, s in sorted(self.samples.items())},
         }
+        if self.process_slowdown is not None:
+            data["process_slowdown"] = self.process_slowdown
+        return data
 
     @classmethod
     def from_json(cls, test_id: str, data: Mapping[str, Any]) -> TestRun:
@@ -123,6 +129,7 @@ class TestRun:
                 n: Sample.from_json(r, f"replica result of {test_id}, metric {n!r}")
                 for n, r in data["samples"].items()
             },
+            process_slowdown=data.get("process_slowdown"),
         )
 
 
@@ -237,6 +244,11 @@ class Replication:
 
     def has(self, side: Side, test_id: str) -> bool:
         return bool(self.runs[side].get(test_id))
+
+    def process_slowdown(self, side: Side, test_id: str) -> float | None:
+        """The largest slowdown the code under test caused to a replica's speed reference."""
+        factors = [r.process_slowdown for r in self.runs[side].get(test_id, [])]
+        return max((f for f in factors if f is not None), default=None)
 
     def metrics(self, side: Side, test_id: str) -> dict[str, Metric]:
         merged: dict[str, Metric] = {}

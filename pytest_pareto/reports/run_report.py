@@ -39,28 +39,34 @@ STEP_SUMMARY_VARIABLE = "GITHUB_STEP_SUMMARY"
 
 def change_to_json(change: FrontierChange) -> dict[str, Any]:
     """A frontier change as JSON: the accepted point and the points that left, in full."""
-    return {
+    data: dict[str, Any] = {
         "test_id": change.test_id,
         "description": change.describe(),
-        "added": change.added.to_json(),
+        "added": change.candidate.to_json(),
         "retired": [p.to_json() for p in change.retired],
         "pruned": [p.to_json() for p in change.pruned],
-        "superseded": [p.to_json() for p in change.superseded],
         "kept": change.kept,
     }
+    if change.equal_to is not None:
+        data["equal_to"] = change.equal_to.to_json()
+    if change.regressions:
+        data["regressions"] = dict(change.regressions)
+    return data
 
 
 def change_from_json(data: Mapping[str, Any], where: str) -> FrontierChange:
     def points(key: str) -> tuple[Point, ...]:
         return tuple(Point.from_json(p, f"{where}, {key}") for p in data.get(key, []))
 
+    equal = data.get("equal_to")
     return FrontierChange(
         test_id=str(data["test_id"]),
-        added=Point.from_json(data["added"], f"{where}, added"),
+        candidate=Point.from_json(data["added"], f"{where}, added"),
+        equal_to=Point.from_json(equal, f"{where}, equal_to") if equal is not None else None,
         retired=points("retired"),
         pruned=points("pruned"),
-        superseded=points("superseded"),
         kept=int(data.get("kept", 0)),
+        regressions={str(k): str(v) for k, v in data.get("regressions", {}).items()},
     )
 
 

@@ -9,6 +9,7 @@ from pytest_pareto.frontier.maintenance import FrontierChange
 from pytest_pareto.judging.censoring import CENSORED_METHODS
 from pytest_pareto.judging.dominance import MetricComparison, Relation
 from pytest_pareto.judging.verdict import Outcome, PointComparison, Verdict
+from pytest_pareto.measuring.speed_reference import PROCESS_SLOWDOWN
 from pytest_pareto.model.units import format_value
 
 __all__ = [
@@ -98,14 +99,26 @@ _EXPLAIN = {
 
 
 def _estimate_lines(verdict: Verdict) -> list[str]:
-    """Estimated metrics of the new result: shown, labelled, never gating."""
+    """Estimates and rates of the new result: shown, labelled, never gating."""
     lines = []
     for name in sorted(verdict.candidate.metric_names):
         metric = verdict.metrics.get(name)
-        if metric is not None and metric.estimate:
+        if metric is not None and not metric.gates:
             value = format_value(verdict.candidate.value(name), metric.unit)
             lines.append(f"  {metric.label()}: {value} (not gating)")
     return lines
+
+
+def _slowdown_lines(verdict: Verdict) -> list[str]:
+    """Why times were judged raw: the code under test slowed its whole process."""
+    factor = verdict.candidate.extra_info.get(PROCESS_SLOWDOWN)
+    if not isinstance(factor, int | float):
+        return []
+    return [
+        f"  the code under test slowed the whole process: a fixed loop ran {factor:.3g}x slower "
+        "while measuring than before the test's code was imported (a tracer, a busy thread?); "
+        "times are judged raw, not relative to the process's speed"
+    ]
 
 
 def verdict_message(verdict: Verdict, *, update_hint: bool = True) -> str:
@@ -121,6 +134,7 @@ def verdict_message(verdict: Verdict, *, update_hint: bool = True) -> str:
         f"  against {decisive.reference.describe()}{source}",
     ]
     lines.extend(render_table(_HEADERS, verdict_rows(decisive), indent="  "))
+    lines.extend(_slowdown_lines(verdict))
     lines.extend(_estimate_lines(verdict))
     epsilon = decisive.epsilon
     if verdict.outcome in (Outcome.DOMINATED, Outcome.INCONCLUSIVE) and epsilon is not None:

@@ -12,7 +12,6 @@ import gc
 import json
 import os
 import stat
-import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ from pytest_pareto.model.metrics import BUILTIN_METRICS
 from pytest_pareto.model.points import TestBaseline
 from pytest_pareto.store.locks import file_lock
 from pytest_pareto.store.migrations import OLDEST_SCHEMA_VERSION, migrate
-from pytest_pareto.store.temp_files import TEMP_PREFIX, TEMP_SUFFIX, temp_prefix
+from pytest_pareto.store.temp_files import TEMP_PREFIX, create_temp_file
 
 __all__ = [
     "FORMAT_NAME",
@@ -328,7 +327,7 @@ class Store:
                 path.unlink()
             return
         text = content.dumps()
-        fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path), suffix=TEMP_SUFFIX, dir=path.parent)
+        fd, tmp = create_temp_file(path)
         try:
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
                 handle.write(text)

@@ -11,7 +11,9 @@ writer on another host or user sharing the folder finishes well within that).
 from __future__ import annotations
 
 import contextlib
+import os
 import stat
+import tempfile
 import time
 from pathlib import Path
 
@@ -37,6 +39,33 @@ STALE_AFTER_S = 60.0
 def temp_prefix(target: Path) -> str:
     """The name prefix of ``target``'s temporary files (``mkstemp`` adds a random part)."""
     return f"{TEMP_PREFIX}{target.name}."
+
+
+def create_temp_file(target: Path) -> tuple[int, str]:
+    """A new temporary file for ``target`` in its folder: ``(fd, path)``.
+
+    ``mkstemp`` creates it readable by its owner only; the file becomes a baseline file that
+    is committed and shared, so it gets the mode any file the user creates gets (0666 less
+    the umask), like the file it replaces.
+    """
+    fd, path = tempfile.mkstemp(prefix=temp_prefix(target), suffix=TEMP_SUFFIX, dir=target.parent)
+    with contextlib.suppress(OSError):  # a file system without modes keeps what it gave
+        os.fchmod(fd, 0o666 & ~current_umask())
+    return fd, path
+
+
+def current_umask() -> int:
+    """This process's umask, read without changing it where Linux tells it."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)  # elsewhere: set and restore at once
+    os.umask(mask)
+    return mask
 
 
 def target_of(temp: Path) -> Path | None:

@@ -14,6 +14,7 @@ from dataclasses import replace
 import pytest
 
 from pytest_pareto.measuring.measure import MeasureOptions
+from pytest_pareto.measuring.speed_reference import PROCESS_SLOWDOWN
 from pytest_pareto.model.metrics import Metric
 from pytest_pareto.model.points import Sample
 from pytest_pareto.plugin.keys import options_of, recorder_key
@@ -30,6 +31,7 @@ class Replica:
         self.request = request
         self.process_max_time = process_max_time
         self.measured: dict[str, tuple[dict[str, Metric], dict[str, Sample]]] = {}
+        self.slowdowns: dict[str, float] = {}
         self.outcomes: dict[str, tuple[str, str]] = {}
         """Test id -> (pytest's outcome word, why it did not pass)."""
 
@@ -61,6 +63,9 @@ class Replica:
         if recorder is not None and point is not None:
             samples = {name: obs.samples[0] for name, obs in point.observations.items()}
             self.measured[item.nodeid] = (recorder.metrics, samples)
+            slowdown = point.extra_info.get(PROCESS_SLOWDOWN)
+            if isinstance(slowdown, int | float):
+                self.slowdowns[item.nodeid] = float(slowdown)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         test_id = report.nodeid
@@ -82,5 +87,6 @@ class Replica:
             if not outcome:
                 continue
             metrics, samples = self.measured.get(test_id, ({}, {}))
-            runs.append(TestRun(test_id, outcome, metrics, samples, message))
+            slowdown = self.slowdowns.get(test_id)
+            runs.append(TestRun(test_id, outcome, metrics, samples, message, slowdown))
         write_runs(self.request.out, runs)

@@ -9,6 +9,7 @@ import pytest
 
 from pytest_pareto.errors import MeasurementError
 from pytest_pareto.measuring.measure import MeasureOptions
+from pytest_pareto.measuring.speed_reference import PROCESS_SLOWDOWN
 from pytest_pareto.model.machine import Machine
 from pytest_pareto.model.metrics import Metric
 from pytest_pareto.model.points import Observation, Point
@@ -58,6 +59,9 @@ class ReplicatedResults:
             observations: dict[str, Observation] = dict(point.observations)
             observations.update(state.observations(Side.CANDIDATE, test_id, noisy=True))
             point = point.with_observations(observations)
+            slowdown = state.process_slowdown(Side.CANDIDATE, test_id)
+            if slowdown is not None:
+                point = replace(point, extra_info={**point.extra_info, PROCESS_SLOWDOWN: slowdown})
         if not self.against:
             return point, None
         return point, self.against_references(test_id, state)

@@ -1,0 +1,77 @@
+"""The process's speed: a fixed loop timed before user code runs and while it is measured.
+
+Wall and CPU times are judged relative to how fast this process runs a fixed pure-Python loop
+(:func:`calibration_run`, timed between rounds), which cancels the speed differences of a
+shared host between processes. It also cancels a slowdown that the code under test causes to
+the whole interpreter -- a ``sys.settrace`` tracer or a busy thread installed at import slows
+the loop as much as the call. So each process also times the loop once *before* any user code
+is imported (:func:`take_process_reference`, called by the pytest plugin as it loads). When
+the loop runs more than :data:`SLOWDOWN_LIMIT` times slower while measuring than it did then,
+the code under test slowed the whole process: that measurement keeps raw times, and the
+verdict says why.
+
+An environment-wide slowdown that is present from the start (a coverage tool active in the
+whole run) slows the reference too and stays cancelled.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+__all__ = [
+    "CALIBRATION_LOOPS",
+    "PROCESS_SLOWDOWN",
+    "SLOWDOWN_LIMIT",
+    "calibration_run",
+    "process_reference",
+    "process_slowdown",
+    "take_process_reference",
+]
+
+CALIBRATION_LOOPS = 20_000
+"""Iterations of the calibration loop. Frozen: stored calibrations compare only with runs of
+this same loop, so changing it would need a new field in the baseline files."""
+
+SLOWDOWN_LIMIT = 1.25
+"""How much slower the loop may run while measuring than before user code, before the
+process counts as slowed by the code under test. Host speed drifts within a process too; a
+drift taken for a slowdown costs power (raw times are noisier), never a false alarm."""
+
+PROCESS_SLOWDOWN = "process_slowdown"
+"""``extra_info`` key of a point whose measuring process the code under test slowed: the
+factor, largest over its processes."""
+
+_reference: float | None = None
+
+
+def calibration_run() -> float:
+    """Seconds a fixed pure-Python loop takes now: this process's current speed."""
+    start = time.perf_counter_ns()
+    total = 0
+    for i in range(CALIBRATION_LOOPS):
+        total += i ^ 3
+    return (time.perf_counter_ns() - start) / 1e9
+
+
+def take_process_reference(runs: int = 5) -> float:
+    """Time the loop now (median of ``runs``) as the process's speed before user code; kept
+    from the first call on."""
+    global _reference
+    if _reference is None:
+        _reference = statistics.median(calibration_run() for _ in range(runs))
+    return _reference
+
+
+def process_reference() -> float | None:
+    """The speed taken before user code, or ``None`` where none was taken."""
+    return _reference
+
+
+def process_slowdown(scale: float | None) -> float | None:
+    """How many times slower the loop ran while measuring (``scale``) than before user code,
+    when that is beyond :data:`SLOWDOWN_LIMIT`; else ``None``."""
+    if scale is None or _reference is None or _reference <= 0:
+        return None
+    factor = scale / _reference
+    return factor if factor > SLOWDOWN_LIMIT else None

@@ -1,0 +1,72 @@
+"""Code that slows the whole interpreter cannot hide behind speed normalisation.
+
+A tracer (``sys.settrace``) installed when the test module is imported slows the calibration
+loop as much as the measured call, so the speed-normalised ratio cancels it. Each replica's
+loop timed before user code tells the two apart: the change fails against a baseline
+recorded without it, with a stored baseline and with ``--pareto-against``, while identical
+code passes.
+"""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+WORK = """
+def work(n=20_000):
+    total = 0
+    for i in range(n):
+        total += i * i % 7
+    return total
+"""
+
+TEST = """
+import slowdown  # noqa: F401  (what it does at import is the change under test)
+from work import work
+
+def test_work(pareto):
+    pareto(work)
+"""
+
+SLOWDOWNS = {
+    "none": "",
+    "settrace": (
+        "import sys\ndef tracer(frame, event, arg):\n    return tracer\nsys.settrace(tracer)\n"
+    ),
+}
+FIVE = ("-p", "no:cacheprovider", "--pareto-processes", "5", "-o", "pareto_max_time=0.2")
+
+
+def _project(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(work=WORK, test_m=TEST, slowdown=SLOWDOWNS["none"])
+    pytester.makeini("[pytest]\npythonpath = .\n")
+
+
+def _expect(result: pytest.RunResult, change: str) -> None:
+    if change == "none":
+        result.assert_outcomes(passed=1)
+        return
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*pareto: dominated*", "*slowed the whole process*"])
+
+
+@pytest.mark.slow
+def test_process_wide_slowdowns_fail_against_a_stored_baseline(pytester: pytest.Pytester) -> None:
+    _project(pytester)
+    pytester.runpytest_subprocess(*FIVE, "--pareto-update").assert_outcomes(passed=1)
+    for change in ("settrace", "none"):
+        pytester.makepyfile(slowdown=SLOWDOWNS[change])
+        _expect(pytester.runpytest_subprocess(*FIVE), change)
+
+
+@pytest.mark.slow
+def test_a_tracer_fails_with_pareto_against(pytester: pytest.Pytester) -> None:
+    change = "settrace"
+    _project(pytester)
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@localhost"]
+    subprocess.run([*git, "init", "-q"], cwd=pytester.path, check=True)
+    subprocess.run([*git, "add", "."], cwd=pytester.path, check=True)
+    subprocess.run([*git, "commit", "-qm", "baseline"], cwd=pytester.path, check=True)
+    pytester.makepyfile(slowdown=SLOWDOWNS[change])
+    _expect(pytester.runpytest_subprocess(*FIVE, "--pareto-against", "HEAD"), change)
