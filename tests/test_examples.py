@@ -102,6 +102,7 @@ def test_the_tutorial_figure_is_current(tmp_path: Path) -> None:
     assert committed["baselines_sha256"] == fresh["baselines_sha256"], redraw
     assert committed["command"] == fresh["command"], redraw
     assert committed["size"] == fresh["size"], redraw
+    assert committed["command"] in (ROOT / "docs" / "tutorial.md").read_text(encoding="utf-8")
     old = imread(IMAGES / "tutorial-frontier.png")
     assert list(old.shape[1::-1]) == committed["size"], "the PNG is not the one recorded"
     if committed["matplotlib"] == fresh["matplotlib"]:
