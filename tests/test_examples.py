@@ -8,6 +8,7 @@ whose configuration and store are the repository's.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -78,6 +79,22 @@ def test_the_notebook_example_runs_as_tests(tmp_path: Path) -> None:
         assert f"compression.ipynb::{name}" in output
     assert stored
     assert {p: p.read_bytes() for p in stored} == stored
+
+
+def code_blocks(page: Path, language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", page.read_text(encoding="utf-8"), re.S)
+
+
+def test_the_tutorial_quotes_the_examples_as_they_are() -> None:
+    tutorial = ROOT / "docs" / "tutorial.md"
+    test = (EXAMPLES / "compression" / "test_compression.py").read_text(encoding="utf-8")
+    notebook = json.loads((EXAMPLES / "notebook" / "compression.ipynb").read_text())
+    cells = ["".join(cell["source"]) for cell in notebook["cells"]]
+    quoted = code_blocks(tutorial, "python")
+    assert any("def test_variant" in block for block in quoted)
+    for block in quoted:
+        lines = block.strip()
+        assert lines in test or any(lines in cell for cell in cells), block
 
 
 def test_the_tutorial_figure_is_current(tmp_path: Path) -> None:
