@@ -375,6 +375,24 @@ def test_single_process_margin_uses_normalised_values() -> None:
     assert c.method.startswith("no test (single process, speed-normalised)")
 
 
+@pytest.mark.parametrize(
+    ("raw", "calibration", "relation"),
+    [
+        (1.0, 0.25, Relation.UNSURE_WORSE),  # the candidate's loop ran 4x faster, the call not
+        (4.5, 1.0, Relation.WORSE),  # both raw and normalised beyond the margin
+        (1.0, 4.0, Relation.UNSURE_BETTER),  # a quicker normalised value, the same raw time
+    ],
+)
+def test_single_process_needs_the_raw_times_to_agree(
+    raw: float, calibration: float, relation: Relation
+) -> None:
+    """One calibration loop a side cannot show its own noise: a normalised change alone, with
+    raw times that did not move, is unsure, never worse (a false alarm) or better."""
+    reference = Observation((Sample((1.0,), 1.0),))
+    candidate = Observation((Sample((raw,), calibration),))
+    assert RankComparator()(WALL, candidate, reference, Tolerance(rel=0.05), 1).relation is relation
+
+
 # -- the comparator --------------------------------------------------------------------
 
 

@@ -366,6 +366,12 @@ class RankComparator:
             ratio = tested.median_ratio
             worse_ratio = ratio if metric.direction is Direction.LOWER else 1 / ratio
             surely_worse, surely_better = worse_ratio > high, worse_ratio < low
+            if tested.normalised:
+                # One calibration a side: its own noise is unseen, so the raw times must agree
+                # that the call changed beyond tolerance (a quiet loop is no slower call).
+                raw = cand / ref if metric.direction is Direction.LOWER else ref / cand
+                surely_worse = surely_worse and raw > 1 + share
+                surely_better = surely_better and raw < 1 - share
         else:
             surely_worse, surely_better = diff > band * self.margin, diff < -band * self.margin
         relation = relation_from(surely_worse, surely_better, diff, band)
