@@ -14,7 +14,7 @@ import subprocess
 import pytest
 
 WORK = """
-def work(n=20_000):
+def work(n=100_000):  # about 10 ms: a round spans GIL switch intervals (5 ms)
     total = 0
     for i in range(n):
         total += i * i % 7
