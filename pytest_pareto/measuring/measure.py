@@ -157,7 +157,7 @@ def _measure(
     _separate_passes(call, groups.separate, readings)
     _call_probes(call, groups.per_call, readings)
     methods = {probe.name: probe.availability().describe() for probe in probes}
-    slowdown = process_slowdown(readings.scale())
+    slowdown = process_slowdown(readings.calibration)
     return Measurement(call.result, readings.samples(), rounds, iterations, methods, slowdown)
 
 
@@ -232,7 +232,7 @@ class _Readings:
 
     def samples(self) -> dict[str, Sample]:
         scale = self.scale()
-        if process_slowdown(scale) is not None:
+        if process_slowdown(self.calibration) is not None:
             scale = None  # the code under test slowed the reference loop too: judge raw times
         return {
             name: Sample(tuple(vals), scale=scale if name in SPEED_NORMALISED else None)
