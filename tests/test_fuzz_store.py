@@ -17,6 +17,7 @@ from pytest_pareto.errors import BaselineFileError, ConfigError
 from pytest_pareto.measuring.measure import MeasureOptions
 from pytest_pareto.measuring.options import TestOptions
 from pytest_pareto.measuring.recorder import Recorder
+from pytest_pareto.model.points import Observation, Sample
 from pytest_pareto.store.baseline_files import FORMAT_NAME, BaselineFile, Store
 
 PATH = Path("baselines/tests/test_m.py.json")
@@ -46,7 +47,9 @@ def observations(draw: st.DrawFn) -> dict[str, Any]:
     if draw(st.booleans()):
         return {"value": draw(finite)}
     processes = draw(st.lists(st.lists(finite, min_size=1, max_size=4), min_size=1, max_size=3))
-    return {"value": processes[0][0], "processes": processes}
+    # A valid file's value is the median of its processes (a disagreeing one is an error).
+    value = Observation(tuple(Sample(tuple(rounds)) for rounds in processes)).value
+    return {"value": value, "processes": processes}
 
 
 @st.composite
