@@ -468,3 +468,52 @@ def test_a_misspelt_metric_is_a_usage_error_with_the_closest_names(
         shell.run_cell_magic("pareto", f"predict -q {options}", "sum(range(10))")
     assert f"unknown metric {typo!r} (did you mean {meant}" in str(raised.value)
     assert stored(project, TEST_ID) is None
+
+
+class _SteppingClock:
+    """A ``perf_counter_ns`` whose every start-stop pair of the wall-time probe lasts
+    ``step_ns``: wall time under the test's control at the timing boundary."""
+
+    def __init__(self, step_ns: int) -> None:
+        self.step_ns = step_ns
+        self.now = 0
+        self.calls = 0
+
+    def perf_counter_ns(self) -> int:
+        self.calls += 1
+        if self.calls % 2 == 0:  # a stop: one round of ``step_ns``
+            self.now += self.step_ns
+        else:
+            self.now += 1_000_000_000  # time between rounds does not count
+        return self.now
+
+
+def test_a_cell_worse_beyond_tolerance_in_one_process_is_inconclusive(
+    shell: InteractiveShell, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import types
+
+    from pytest_pareto.measuring import measure as measure_module
+    from pytest_pareto.probes import wall_time
+
+    monkeypatch.setattr(measure_module, "calibration_run", lambda: 1e-3)  # a steady process
+    gate = "predict --metrics wall_time --rounds 5 --iterations 1"
+    monkeypatch.setattr(
+        wall_time,
+        "time",
+        types.SimpleNamespace(perf_counter_ns=_SteppingClock(1_000_000).perf_counter_ns),
+    )
+    assert cell(shell, gate, "sum(range(10))").outcome is Outcome.NEW
+    shell.run_line_magic("pareto_baseline", "accept")
+    monkeypatch.setattr(
+        wall_time,
+        "time",
+        types.SimpleNamespace(perf_counter_ns=_SteppingClock(2_000_000).perf_counter_ns),
+    )
+    slower = cell(shell, gate, "sum(range(10))")
+    # 2x in one process: beyond the 5 % tolerance, within the 3x a single process needs.
+    assert slower.outcome is Outcome.INCONCLUSIVE
+    assert "inconclusive" in shell.display_formatter.format(slower)[0]["text/plain"]
+    baseline = stored(project)
+    assert baseline is not None
+    assert [h.verdict for h in baseline.history if h.event == "run"][-1] == "inconclusive"

@@ -9,7 +9,7 @@ through :func:`judge_test`, and accept a verdict into the store through :func:`a
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from pytest_pareto.errors import ConfigError
 from pytest_pareto.frontier.maintenance import (
@@ -19,7 +19,8 @@ from pytest_pareto.frontier.maintenance import (
     departures,
     merge_metrics,
 )
-from pytest_pareto.judging.dominance import Comparator
+from pytest_pareto.judging.dominance import compare_values
+from pytest_pareto.judging.stats import RankComparator, SequentialDesign
 from pytest_pareto.judging.verdict import JudgePolicy, Verdict, judge
 from pytest_pareto.model.machine import Machine, Matching
 from pytest_pareto.model.metrics import Metric, Tolerance, Variability
@@ -42,16 +43,21 @@ class JudgeContext:
         self,
         tolerances: Mapping[str, Tolerance],
         metrics: Sequence[str] | None,
-        comparators: Mapping[Variability, Comparator] | None = None,
+        design: SequentialDesign | None = None,
     ) -> JudgePolicy:
         """How a test with these per-metric ``tolerances`` and gating ``metrics`` (``None``:
-        all) is judged; ``comparators`` replace the default one per variability."""
-        policy = JudgePolicy(
+        all) is judged: noisy metrics with the rank test under ``design`` (its processes and
+        alpha; with one process a side, the single-process margin), deterministic ones value
+        by value. The plugin and the notebook gate both judge through here."""
+        return JudgePolicy(
             tolerances=tolerances,
             default_tolerance=self.default_tolerance,
             gating=frozenset(metrics) if metrics is not None else None,
+            comparators={
+                Variability.NOISY: RankComparator(design or SequentialDesign()),
+                Variability.DETERMINISTIC: compare_values,
+            },
         )
-        return policy if comparators is None else replace(policy, comparators=comparators)
 
 
 def judge_test(

@@ -9,24 +9,13 @@ variant groups all use :func:`policy_for`.
 from __future__ import annotations
 
 from pytest_pareto.frontier.pipeline import JudgeContext
-from pytest_pareto.judging.dominance import Comparator, compare_values
-from pytest_pareto.judging.stats import RankComparator, SequentialDesign
 from pytest_pareto.judging.verdict import JudgePolicy
 from pytest_pareto.measuring.options import TestOptions
-from pytest_pareto.model.metrics import Variability
 from pytest_pareto.plugin.settings import RunSettings
 
-__all__ = ["comparators", "policy_for"]
-
-
-def comparators(design: SequentialDesign) -> dict[Variability, Comparator]:
-    return {
-        Variability.NOISY: RankComparator(design),
-        Variability.DETERMINISTIC: compare_values,
-    }
+__all__ = ["policy_for"]
 
 
 def policy_for(context: JudgeContext, settings: RunSettings, options: TestOptions) -> JudgePolicy:
     """The policy of a test with these marker ``options``."""
-    design = settings.design(options.processes)
-    return context.policy(options.tolerance, options.metrics, comparators(design))
+    return context.policy(options.tolerance, options.metrics, settings.design(options.processes))
