@@ -122,7 +122,9 @@ def test_update_accepts_a_regression_prunes_and_keeps_trade_offs(
     assert stored_points(project) == [{"accuracy": 0.95, "ops": 40.0}]
     result = run_with(project, 80, 0.95, "--pareto-update")  # a deliberate regression
     result.assert_outcomes(passed=1)
-    result.stdout.fnmatch_lines(["*retired 1*"])
+    result.stdout.fnmatch_lines(
+        ["*retired * (an accepted regression: this result is worse on ops +100.0%)*"]
+    )
     run_with(project, 80, 0.95).assert_outcomes(passed=1)  # the accepted result passes
     history = json.loads((project.path / "baselines" / "test_model.py.json").read_text())
     events = [h["event"] for h in history["tests"]["test_model"]["history"]]
@@ -196,8 +198,8 @@ def test_unknown_metric_in_tolerance_fails_the_test_clearly(pytester: pytest.Pyt
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
-            "*names metric 'acuracy', which this test neither measured nor recorded;"
-            " it has: accuracy*"
+            "*unknown metric 'acuracy' (did you mean accuracy?): no probe measures it, no "
+            "plugin registers it and the test does not record it; it has: accuracy*"
         ]
     )
 
