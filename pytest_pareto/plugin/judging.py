@@ -18,6 +18,7 @@ from pytest_pareto.measuring.recorder import Recorder
 from pytest_pareto.plugin.budgets import check_test_budgets
 from pytest_pareto.plugin.keys import baseline_key, options_of, verdict_key
 from pytest_pareto.plugin.policy import policy_for
+from pytest_pareto.plugin.profiling import with_profile
 from pytest_pareto.plugin.replication.results import ReplicatedResults
 from pytest_pareto.plugin.reports import junit_properties
 from pytest_pareto.plugin.settings import RunSettings
@@ -50,7 +51,9 @@ class Judge:
         ``pytest_pareto_verdict`` hook, the budgets, the verdict's own failure.
         """
         try:
-            verdict = self.verdict(item, recorder)
+            verdict = with_profile(
+                self.verdict(item, recorder), recorder, update=self.settings.update
+            )
         except ParetoError as exc:
             raise pytest.fail.Exception(f"pareto: {exc}", pytrace=False) from None
         item.stash[verdict_key] = verdict

@@ -11,6 +11,7 @@ from pytest_pareto.judging.dominance import MetricComparison, Relation
 from pytest_pareto.judging.verdict import Outcome, PointComparison, Verdict
 from pytest_pareto.measuring.speed_reference import PROCESS_SLOWDOWN
 from pytest_pareto.model.units import format_value
+from pytest_pareto.reports.profile_diff import SHOWN_IN_MESSAGE, profile_table
 
 __all__ = [
     "format_change",
@@ -121,6 +122,16 @@ def _slowdown_lines(verdict: Verdict) -> list[str]:
     ]
 
 
+def _profile_lines(verdict: Verdict) -> list[str]:
+    """Where the time went, when the new result was profiled: the top changes."""
+    table = profile_table(verdict, limit=SHOWN_IN_MESSAGE)
+    if table is None:
+        return []
+    if not table.rows:
+        return [f"  {table.heading}: none grew"]
+    return [f"  {table.heading}", *render_table(table.headers, table.rows, indent="    ")]
+
+
 def verdict_message(verdict: Verdict, *, update_hint: bool = True) -> str:
     """A verdict in words: what happened, against which point, by how much, how sure."""
     head = f"pareto: {verdict.outcome.value}"
@@ -145,6 +156,7 @@ def verdict_message(verdict: Verdict, *, update_hint: bool = True) -> str:
     if verdict.outcome is Outcome.DOMINATED and worse:
         summary = ", ".join(f"{c.metric.name} {format_change(c.change)}" for c in worse)
         lines.append(f"  worse on: {summary}")
+    lines.extend(_profile_lines(verdict))
     indicators = verdict_indicators(verdict)
     if indicators is not None:
         lines.extend(f"  {line}" for line in indicators.describe())

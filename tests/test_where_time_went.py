@@ -1,0 +1,137 @@
+"""Where the time went: a test dominated on a time metric shows its profile diff."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pytest_pareto.judging.verdict import Outcome
+from pytest_pareto.measuring.measured_call import MeasuredCall
+from pytest_pareto.measuring.profiling import (
+    PROFILE_INFO,
+    FunctionCost,
+    ProfileSummary,
+    profile_call,
+)
+from pytest_pareto.plugin import profiling as plugin_profiling
+from pytest_pareto.reports.profile_diff import profile_changes
+from pytest_pareto.reports.run_report import load_report
+
+pytest_plugins = ["pytester"]
+
+WORK = """\
+def slow_helper(n):
+    total = 0
+    for i in range(n):
+        total += i * i % 7
+    return total
+
+
+def other():
+    return sum(range(2000))
+
+
+def work(factor):
+    other()
+    return slow_helper(20000 * factor)
+"""
+
+MEASURED = """\
+import json
+import pathlib
+
+import pytest
+
+import work
+
+
+@pytest.mark.pareto(metrics=["wall_time"], tolerance={"wall_time": "50%"})
+def test_work(pareto):
+    factor = json.loads(pathlib.Path(__file__).with_name("factor.json").read_text())
+    pareto(work.work, factor)
+"""
+
+TEST_ID = "test_measured.py::test_work"
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester) -> pytest.Pytester:
+    pytester.makeini("[pytest]\naddopts = -p no:cacheprovider -p no:hypothesispytest\n")
+    pytester.makepyfile(work=WORK, test_measured=MEASURED)
+    return pytester
+
+
+def run(pytester: pytest.Pytester, factor: int, *args: str) -> pytest.RunResult:
+    (pytester.path / "factor.json").write_text(json.dumps(factor))
+    return pytester.runpytest("--pareto-processes", "1", "--pareto-report", "r.json", *args)
+
+
+def test_profile_of_one_call_finds_its_functions() -> None:
+    def helper() -> int:
+        return sum(i * i for i in range(20000))
+
+    summary = profile_call(MeasuredCall(helper))
+    assert any(f.function == "<genexpr>" for f in summary.functions)
+    assert ProfileSummary.from_json(summary.to_json()) == summary
+    assert ProfileSummary.from_json({"functions": [["f", "x.py:1", "not a number", 1]]}) is None
+    before = ProfileSummary((FunctionCost("f", "a.py:3", 0.001, 1),))
+    after = ProfileSummary(
+        (FunctionCost("f", "a.py:9", 0.004, 2), FunctionCost("g", "a.py:20", 0.0005, 1))
+    )
+    changes = profile_changes(before, after)  # f moved from line 3 to 9: still matched
+    assert [(c.function, c.own_before, c.calls_before) for c in changes] == [
+        ("f", 0.001, 1),
+        ("g", 0.0, 0),
+    ]
+
+
+@pytest.mark.slow
+def test_a_dominated_test_shows_the_helper_that_slowed_first(project: pytest.Pytester) -> None:
+    run(project, 1, "--pareto-update").assert_outcomes(passed=1)
+    stored = next((project.path / "baselines").rglob("*.json"))
+    assert PROFILE_INFO in stored.read_text()
+    assert stored.stat().st_size <= 12 * 1024  # the compact store's target per test
+
+    result = run(project, 30, "--pareto-report", "r.html")
+    result.assert_outcomes(failed=1)
+    text = result.stdout.str()
+    assert "where the time went (one profiled pass each)" in text
+    first_row = text.split("calls before → after", 1)[1].splitlines()[1].split()
+    assert first_row[:2] == ["slow_helper", "work.py:1"]
+    report = load_report(project.path / "r.json")
+    (verdict,) = report.verdicts
+    assert verdict.outcome is Outcome.DOMINATED
+    assert PROFILE_INFO in verdict.candidate.extra_info
+    html = (project.path / "r.html").read_text()
+    assert "<table class='profile'>" in html
+    assert html.index("slow_helper", html.index("<table class='profile'>")) > 0
+
+
+@pytest.mark.slow
+def test_without_a_stored_profile_the_new_top_functions_are_shown(
+    project: pytest.Pytester,
+) -> None:
+    run(project, 1, "--pareto-update").assert_outcomes(passed=1)
+    stored = next((project.path / "baselines").rglob("*.json"))
+    data = json.loads(stored.read_text())
+    stored.write_text(json.dumps(data).replace(f'"{PROFILE_INFO}"', '"dropped"'))
+    result = run(project, 30)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["*where the time went: no profile of the reference point to diff against*"]
+    )
+
+
+def test_a_passing_test_is_not_profiled(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run(project, 1, "--pareto-update").assert_outcomes(passed=1)
+    calls: list[object] = []
+    real = plugin_profiling.profile_call
+    monkeypatch.setattr(plugin_profiling, "profile_call", lambda c: calls.append(c) or real(c))
+    run(project, 1).assert_outcomes(passed=1)
+    assert calls == []
+    (verdict,) = load_report(Path(project.path / "r.json")).verdicts
+    assert PROFILE_INFO not in verdict.candidate.extra_info
