@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from pytest_pareto.judging.verdict import Outcome
+from pytest_pareto.measuring import diagnostics
 from pytest_pareto.measuring.measured_call import MeasuredCall
 from pytest_pareto.measuring.profiling import (
     PROFILE_INFO,
@@ -15,7 +16,6 @@ from pytest_pareto.measuring.profiling import (
     ProfileSummary,
     profile_call,
 )
-from pytest_pareto.plugin import profiling as plugin_profiling
 from pytest_pareto.reports.profile_diff import profile_changes
 from pytest_pareto.reports.run_report import load_report
 
@@ -129,9 +129,48 @@ def test_a_passing_test_is_not_profiled(
 ) -> None:
     run(project, 1, "--pareto-update").assert_outcomes(passed=1)
     calls: list[object] = []
-    real = plugin_profiling.profile_call
-    monkeypatch.setattr(plugin_profiling, "profile_call", lambda c: calls.append(c) or real(c))
+    real = diagnostics.profile_call
+    monkeypatch.setattr(diagnostics, "profile_call", lambda c: calls.append(c) or real(c))
     run(project, 1).assert_outcomes(passed=1)
     assert calls == []
     (verdict,) = load_report(Path(project.path / "r.json")).verdicts
     assert PROFILE_INFO not in verdict.candidate.extra_info
+
+
+ALLOCATING = """\
+import json
+import pathlib
+
+import pytest
+
+
+def build(extra):
+    data = [0] * 1000
+    if extra:
+        big = [0] * (1 << 20)  # 8 MiB of list slots
+        return len(big) + len(data)
+    return len(data)
+
+
+@pytest.mark.pareto(metrics=["py_alloc_peak"])
+def test_build(pareto):
+    extra = json.loads(pathlib.Path(__file__).with_name("factor.json").read_text())
+    pareto(build, extra)
+"""
+
+
+def test_an_added_8_mib_list_shows_its_line_first(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\naddopts = -p no:cacheprovider -p no:hypothesispytest\n")
+    pytester.makepyfile(test_alloc=ALLOCATING)
+    run(pytester, 0, "--pareto-update").assert_outcomes(passed=1)
+    stored = next((pytester.path / "baselines").rglob("*.json"))
+    assert '"pareto_allocations"' in stored.read_text()
+    result = run(pytester, 1, "--pareto-report", "r.html")
+    result.assert_outcomes(failed=1)
+    text = result.stdout.str()
+    assert "where the memory went (allocations alive near the peak" in text
+    first_row = text.split("size before → after", 1)[1].splitlines()[1].split()
+    assert first_row[0] == "test_alloc.py:10"
+    assert first_row[1:4] == ["0", "B", "→"]
+    assert first_row[4:6] == ["8", "MiB"]
+    assert "where the time went" not in text  # not dominated on time: no profiled pass

@@ -14,11 +14,11 @@ import pytest
 from pytest_pareto.errors import ParetoError
 from pytest_pareto.frontier.pipeline import JudgeContext, judge_test
 from pytest_pareto.judging.verdict import Verdict
+from pytest_pareto.measuring.diagnostics import with_diagnostics
 from pytest_pareto.measuring.recorder import Recorder
 from pytest_pareto.plugin.budgets import check_test_budgets
 from pytest_pareto.plugin.keys import baseline_key, options_of, verdict_key
 from pytest_pareto.plugin.policy import policy_for
-from pytest_pareto.plugin.profiling import with_profile
 from pytest_pareto.plugin.replication.results import ReplicatedResults
 from pytest_pareto.plugin.reports import junit_properties
 from pytest_pareto.plugin.settings import RunSettings
@@ -51,7 +51,7 @@ class Judge:
         ``pytest_pareto_verdict`` hook, the budgets, the verdict's own failure.
         """
         try:
-            verdict = with_profile(
+            verdict = with_diagnostics(
                 self.verdict(item, recorder), recorder, update=self.settings.update
             )
         except ParetoError as exc:

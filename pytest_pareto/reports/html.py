@@ -7,9 +7,10 @@ import html
 
 from pytest_pareto.errors import ParetoError
 from pytest_pareto.judging.verdict import Outcome, Verdict
+from pytest_pareto.reports.allocation_diff import allocation_table
 from pytest_pareto.reports.markdown import verdict_table_rows
 from pytest_pareto.reports.plots import figure_bytes, verdict_figure
-from pytest_pareto.reports.profile_diff import profile_table
+from pytest_pareto.reports.profile_diff import ProfileTable, profile_table
 from pytest_pareto.reports.run_report import RunReport
 from pytest_pareto.reports.words import verdict_message
 
@@ -78,8 +79,11 @@ def _plot(verdict: Verdict) -> str:
 
 
 def _profile_section(verdict: Verdict) -> list[str]:
-    """The full profile diff (the message shows its top rows only)."""
-    table = profile_table(verdict)
+    """The full profile and allocation diffs (the message shows their top rows only)."""
+    return _diff_table(profile_table(verdict)) + _diff_table(allocation_table(verdict))
+
+
+def _diff_table(table: ProfileTable | None) -> list[str]:
     if table is None:
         return []
     out = [f"<p>{_e(table.heading)}</p>", "<table class='profile'><thead><tr>"]

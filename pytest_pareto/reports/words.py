@@ -11,7 +11,8 @@ from pytest_pareto.judging.dominance import MetricComparison, Relation
 from pytest_pareto.judging.verdict import Outcome, PointComparison, Verdict
 from pytest_pareto.measuring.speed_reference import PROCESS_SLOWDOWN
 from pytest_pareto.model.units import format_value
-from pytest_pareto.reports.profile_diff import SHOWN_IN_MESSAGE, profile_table
+from pytest_pareto.reports.allocation_diff import allocation_table, rss_note
+from pytest_pareto.reports.profile_diff import SHOWN_IN_MESSAGE, ProfileTable, profile_table
 
 __all__ = [
     "format_change",
@@ -122,14 +123,21 @@ def _slowdown_lines(verdict: Verdict) -> list[str]:
     ]
 
 
-def _profile_lines(verdict: Verdict) -> list[str]:
-    """Where the time went, when the new result was profiled: the top changes."""
-    table = profile_table(verdict, limit=SHOWN_IN_MESSAGE)
+def _table_lines(table: ProfileTable | None) -> list[str]:
     if table is None:
         return []
     if not table.rows:
         return [f"  {table.heading}: none grew"]
     return [f"  {table.heading}", *render_table(table.headers, table.rows, indent="    ")]
+
+
+def _profile_lines(verdict: Verdict) -> list[str]:
+    """Where the time and the memory went, when the new result was profiled or traced."""
+    lines = _table_lines(profile_table(verdict, limit=SHOWN_IN_MESSAGE))
+    note = rss_note(verdict)
+    if note is not None:
+        lines.append(f"  {note}")
+    return lines + _table_lines(allocation_table(verdict, limit=SHOWN_IN_MESSAGE))
 
 
 def verdict_message(verdict: Verdict, *, update_hint: bool = True) -> str:
