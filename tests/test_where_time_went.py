@@ -104,6 +104,8 @@ def test_a_dominated_test_shows_the_helper_that_slowed_first(project: pytest.Pyt
     (verdict,) = report.verdicts
     assert verdict.outcome is Outcome.DOMINATED
     assert PROFILE_INFO in verdict.candidate.extra_info
+    entry = json.loads((project.path / "r.json").read_text())["tests"][0]
+    assert entry["where_time_went"]["rows"][0][:2] == ["slow_helper", "work.py:1"]
     html = (project.path / "r.html").read_text()
     assert "<table class='profile'>" in html
     assert html.index("slow_helper", html.index("<table class='profile'>")) > 0
