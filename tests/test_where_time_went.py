@@ -176,3 +176,32 @@ def test_an_added_8_mib_list_shows_its_line_first(pytester: pytest.Pytester) -> 
     assert first_row[1:4] == ["0", "B", "→"]
     assert first_row[4:6] == ["8", "MiB"]
     assert "where the time went" not in text  # not dominated on time: no profiled pass
+
+
+OVER_BUDGET = """\
+import pytest
+
+
+def build():
+    big = [0] * (1 << 20)  # 8 MiB of list slots
+    return len(big)
+
+
+@pytest.mark.pareto(metrics=["py_alloc_peak"], budget={"py_alloc_peak": "<= 1MiB"})
+def test_build(pareto):
+    pareto(build)
+"""
+
+
+def test_a_test_over_its_budget_shows_where_the_memory_went(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\naddopts = -p no:cacheprovider -p no:hypothesispytest\n")
+    pytester.makepyfile(test_budget=OVER_BUDGET)
+    result = pytester.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*where the memory went: no allocation summary of the reference point*",
+            "*file:line*size*blocks*",
+            "*test_budget.py:5*8 MiB*",
+        ]
+    )

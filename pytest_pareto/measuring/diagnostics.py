@@ -44,11 +44,12 @@ def _summary(
     measure: Callable[[MeasuredCall], Any],
     *,
     update: bool,
+    over_budget: frozenset[str],
 ) -> dict[str, Any] | None:
     """The summary ``measure`` gives of one more pass, when ``metrics`` ask for one."""
     if not metrics & verdict.candidate.metric_names:
         return None
-    if not (update or dominated_on(verdict, metrics)):
+    if not (update or metrics & over_budget or dominated_on(verdict, metrics)):
         return None
     try:
         summary: dict[str, Any] = measure(call).to_json()
@@ -57,8 +58,16 @@ def _summary(
     return summary
 
 
-def with_diagnostics(verdict: Verdict, recorder: Recorder, *, update: bool) -> Verdict:
-    """The verdict, its new point carrying a profile and an allocation summary when wanted."""
+def with_diagnostics(
+    verdict: Verdict,
+    recorder: Recorder,
+    *,
+    update: bool,
+    over_budget: frozenset[str] = frozenset(),
+) -> Verdict:
+    """The verdict, its new point carrying a profile and an allocation summary when wanted:
+    dominated on (or ``over_budget`` on) a metric the summary explains, or ``update``.
+    A summary the point already has is kept."""
     call = recorder.call
     if call is None:
         return verdict
@@ -68,7 +77,9 @@ def with_diagnostics(verdict: Verdict, recorder: Recorder, *, update: bool) -> V
         (ALLOCATIONS_INFO, MEMORY_METRICS, lambda c: allocations_at_peak(c)),
     )
     for key, metrics, measure in wanted:
-        summary = _summary(verdict, call, metrics, measure, update=update)
+        if key in info:
+            continue
+        summary = _summary(verdict, call, metrics, measure, update=update, over_budget=over_budget)
         if summary is not None:
             info[key] = summary
     if len(info) == len(verdict.candidate.extra_info):

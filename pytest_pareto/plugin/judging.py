@@ -61,7 +61,15 @@ class Judge:
         item.user_properties.extend(junit_properties(verdict))
         self.config.hook.pytest_pareto_verdict(item=item, verdict=verdict)
         fails = not self.settings.update and verdict.fails(strict=self.settings.strict)
-        check_test_budgets(item, verdict, self.context, fails=fails)
+        check_test_budgets(
+            item,
+            verdict,
+            self.context,
+            fails=fails,
+            explain=lambda over: with_diagnostics(
+                verdict, recorder, update=False, over_budget=over
+            ),
+        )
         if fails:
             pytest.fail(verdict_message(verdict), pytrace=False)
 

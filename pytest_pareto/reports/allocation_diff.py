@@ -40,11 +40,14 @@ def _row(location: str, before: int, after: int, blocks: int) -> list[str]:
     ]
 
 
-def allocation_table(verdict: Verdict, limit: int | None = None) -> ProfileTable | None:
-    """The allocation diff of a dominated verdict whose new result was traced; ``None``
-    otherwise. Rows: the lines whose memory near the peak grew most."""
+def allocation_table(
+    verdict: Verdict, limit: int | None = None, *, always: bool = False
+) -> ProfileTable | None:
+    """The allocation diff of a dominated verdict (``always``: of any verdict) whose new
+    result was traced; ``None`` otherwise. Rows: the lines whose memory near the peak grew
+    most."""
     after = AllocationSummary.of_point_info(verdict.candidate.extra_info)
-    if verdict.outcome is not Outcome.DOMINATED or after is None:
+    if after is None or not (always or verdict.outcome is Outcome.DOMINATED):
         return None
     reference = verdict.decisive.reference if verdict.decisive else None
     before = AllocationSummary.of_point_info(reference.extra_info) if reference else None

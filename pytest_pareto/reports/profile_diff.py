@@ -73,11 +73,14 @@ def profile_changes(before: ProfileSummary, after: ProfileSummary) -> list[CostC
     return sorted(changes, key=lambda c: -c.growth)
 
 
-def profile_table(verdict: Verdict, limit: int | None = None) -> ProfileTable | None:
-    """The profile diff of a dominated verdict whose new result was profiled; ``None``
-    otherwise. ``limit``: rows at most (the message shows 5, the HTML report all)."""
+def profile_table(
+    verdict: Verdict, limit: int | None = None, *, always: bool = False
+) -> ProfileTable | None:
+    """The profile diff of a dominated verdict (``always``: of any verdict, e.g. over its
+    budget) whose new result was profiled; ``None`` otherwise. ``limit``: rows at most (the
+    message shows 5, the HTML report all)."""
     after = ProfileSummary.of_point_info(verdict.candidate.extra_info)
-    if verdict.outcome is not Outcome.DOMINATED or after is None:
+    if after is None or not (always or verdict.outcome is Outcome.DOMINATED):
         return None
     reference = verdict.decisive.reference if verdict.decisive else None
     before = ProfileSummary.of_point_info(reference.extra_info) if reference else None

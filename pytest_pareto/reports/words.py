@@ -20,6 +20,7 @@ __all__ = [
     "render_table",
     "verdict_message",
     "verdict_rows",
+    "where_it_went_lines",
 ]
 
 
@@ -131,13 +132,15 @@ def _table_lines(table: ProfileTable | None) -> list[str]:
     return [f"  {table.heading}", *render_table(table.headers, table.rows, indent="    ")]
 
 
-def _profile_lines(verdict: Verdict) -> list[str]:
-    """Where the time and the memory went, when the new result was profiled or traced."""
-    lines = _table_lines(profile_table(verdict, limit=SHOWN_IN_MESSAGE))
+def where_it_went_lines(verdict: Verdict, *, always: bool = False) -> list[str]:
+    """Where the time and the memory went, when the new result was profiled or traced:
+    for a dominated verdict, or (``always``) for one over its budget."""
+    limit = SHOWN_IN_MESSAGE
+    lines = _table_lines(profile_table(verdict, limit, always=always))
     note = rss_note(verdict)
     if note is not None:
         lines.append(f"  {note}")
-    return lines + _table_lines(allocation_table(verdict, limit=SHOWN_IN_MESSAGE))
+    return lines + _table_lines(allocation_table(verdict, limit, always=always))
 
 
 def verdict_message(verdict: Verdict, *, update_hint: bool = True) -> str:
@@ -164,7 +167,7 @@ def verdict_message(verdict: Verdict, *, update_hint: bool = True) -> str:
     if verdict.outcome is Outcome.DOMINATED and worse:
         summary = ", ".join(f"{c.metric.name} {format_change(c.change)}" for c in worse)
         lines.append(f"  worse on: {summary}")
-    lines.extend(_profile_lines(verdict))
+    lines.extend(where_it_went_lines(verdict))
     indicators = verdict_indicators(verdict)
     if indicators is not None:
         lines.extend(f"  {line}" for line in indicators.describe())
