@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_pareto.judging.verdict import Outcome
+from pytest_pareto.judging.verdict import Outcome, judge
 from pytest_pareto.measuring import diagnostics
 from pytest_pareto.measuring.measured_call import MeasuredCall
 from pytest_pareto.measuring.profiling import (
@@ -16,8 +16,13 @@ from pytest_pareto.measuring.profiling import (
     ProfileSummary,
     profile_call,
 )
+from pytest_pareto.model.metrics import Direction, Metric, Variability
+from pytest_pareto.reports.allocation_diff import RSS_NOTE
+from pytest_pareto.reports.html import render_html
 from pytest_pareto.reports.profile_diff import profile_changes
 from pytest_pareto.reports.run_report import load_report
+from pytest_pareto.reports.words import verdict_message
+from tests.conftest import make_point
 
 pytest_plugins = ["pytester"]
 
@@ -94,7 +99,7 @@ def test_a_dominated_test_shows_the_helper_that_slowed_first(project: pytest.Pyt
     assert PROFILE_INFO in stored.read_text()
     assert stored.stat().st_size <= 12 * 1024  # the compact store's target per test
 
-    result = run(project, 30, "--pareto-report", "r.html")
+    result = run(project, 30)
     result.assert_outcomes(failed=1)
     text = result.stdout.str()
     assert "where the time went (one profiled pass each)" in text
@@ -106,7 +111,8 @@ def test_a_dominated_test_shows_the_helper_that_slowed_first(project: pytest.Pyt
     assert PROFILE_INFO in verdict.candidate.extra_info
     entry = json.loads((project.path / "r.json").read_text())["tests"][0]
     assert entry["where_time_went"]["rows"][0][:2] == ["slow_helper", "work.py:1"]
-    html = (project.path / "r.html").read_text()
+    # Rendered here: matplotlib imported inside an in-process pytest run breaks later ones.
+    html = render_html(report, max_plots=0)
     assert "<table class='profile'>" in html
     assert html.index("slow_helper", html.index("<table class='profile'>")) > 0
 
@@ -167,7 +173,7 @@ def test_an_added_8_mib_list_shows_its_line_first(pytester: pytest.Pytester) -> 
     run(pytester, 0, "--pareto-update").assert_outcomes(passed=1)
     stored = next((pytester.path / "baselines").rglob("*.json"))
     assert '"pareto_allocations"' in stored.read_text()
-    result = run(pytester, 1, "--pareto-report", "r.html")
+    result = run(pytester, 1)
     result.assert_outcomes(failed=1)
     text = result.stdout.str()
     assert "where the memory went (allocations alive near the peak" in text
@@ -195,13 +201,22 @@ def test_build(pareto):
 
 def test_a_test_over_its_budget_shows_where_the_memory_went(pytester: pytest.Pytester) -> None:
     pytester.makeini("[pytest]\naddopts = -p no:cacheprovider -p no:hypothesispytest\n")
-    pytester.makepyfile(test_budget=OVER_BUDGET)
+    pytester.makepyfile(test_pareto_over_budget=OVER_BUDGET)
     result = pytester.runpytest()
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
             "*where the memory went: no allocation summary of the reference point*",
             "*file:line*size*blocks*",
-            "*test_budget.py:5*8 MiB*",
+            "*test_pareto_over_budget.py:5*8 MiB*",
         ]
     )
+
+
+def test_peak_rss_is_said_to_be_unattributable() -> None:
+    rss = Metric("peak_rss", "B", Direction.LOWER, Variability.DETERMINISTIC)
+    old, new = make_point({"peak_rss": 100e6}), make_point({"peak_rss": 300e6})
+    verdict = judge("t.py::t", new, [old], {"peak_rss": rss})
+    assert verdict.outcome is Outcome.DOMINATED
+    assert RSS_NOTE in verdict_message(verdict)
+    assert RSS_NOTE not in verdict_message(judge("t.py::t", old, [old], {"peak_rss": rss}))
