@@ -114,6 +114,7 @@ def test_bisect_names_the_commit_that_doubled_the_work(
     assert f"first dominated commit: {commits[6]} change 7" in result.stdout
     assert "ops +100.0%" in result.stdout
     assert "bisect: probe 1 of ~5:" in result.stderr
+    assert "replica processes so far" in result.stderr
     table = result.stdout.split("commits:\n", 1)[1]
     assert table.splitlines()[0].split() == ["commit", "subject", "verdict", "counted", "note"]
     rows = {line.split()[0]: line for line in table.splitlines()[1:]}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -27,6 +28,8 @@ __all__ = ["COMMAND"]
 _GIT = Git(timeout_s=300, not_installed="pytest-pareto bisect needs git, which is not installed")
 _PROCESSES_OPTION = "--pareto-processes"
 _NOT_DOMINATED = (Outcome.PASS, Outcome.IMPROVED, Outcome.TRADE_OFF)
+_REPLICATED = re.compile(r"replicated \d+ tests? in (\d+) replica process")
+"""The line of a probe's pytest run that says how many replica processes it started."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,8 @@ class Bisection:
     pytest_args: list[str]
     processes: int
     probes: dict[str, Probe] = field(default_factory=dict)
+    replica_processes: int = 0
+    """Replica processes the probes' runs started so far, both sides."""
 
     def progress(self, line: str) -> None:
         print(f"bisect: {line}", file=sys.stderr, flush=True)
@@ -131,6 +136,7 @@ def _measure(run: Bisection, commit: str, processes: int) -> tuple[Verdict | Non
                 text=True,
                 check=False,
             )
+            run.replica_processes += sum(map(int, _REPLICATED.findall(done.stdout)))
             if not report.exists():
                 return None, f"no report (pytest exit {done.returncode}: {_last_line(done.stdout)})"
             verdict = _find_verdict(load_report(report).verdicts, run.test_id)
@@ -186,6 +192,7 @@ def _probe_logged(run: Bisection, commit: str, number: int, of: int) -> Class:
     run.probes[commit] = probe
     note = f": {probe.note}" if probe.note else ""
     run.progress(f"  {probe.verdict} (counted {probe.counted.value}){note}")
+    run.progress(f"  {run.replica_processes} replica processes so far")
     return probe.counted
 
 
