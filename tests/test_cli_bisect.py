@@ -17,7 +17,8 @@ FACTOR = {factor}
 
 def work():
     {fault}ops = 0
-    for _ in range(1000 * FACTOR):
+    data = [0] * (100000 * FACTOR)
+    for _ in data:
         ops += 1
     return ops
 """
@@ -28,10 +29,13 @@ import pytest
 import helper
 
 
-@pytest.mark.pareto
+@pytest.mark.pareto(metrics=["py_alloc_peak"])
 def test_helper(pareto):
-    pareto.record("ops", helper.work())
+    pareto.record("ops", pareto(helper.work))
 """
+
+
+TEST_ID = "test_helper.py::test_helper"
 
 
 def git(folder: Path, *args: str) -> str:
@@ -71,7 +75,8 @@ def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture(scope="module")
 def repository(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
-    """Twelve commits: commit 7 doubles the helper's work; at commit 9 the test errors."""
+    """Twelve commits: commit 7 doubles the helper's work (its operations and its list);
+    at commit 9 the test errors."""
     folder = tmp_path_factory.mktemp("bisected")
     (folder / "pytest.ini").write_text("[pytest]\naddopts = -p no:cacheprovider\n")
     (folder / "test_helper.py").write_text(MEASURED)
@@ -112,23 +117,28 @@ def test_bisect_names_the_commit_that_doubled_the_work(
     result = run_cli("bisect", commits[0], commits[-1], "test_helper.py::test_helper", cwd=folder)
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"first dominated commit: {commits[6]} change 7" in result.stdout
-    assert "ops +100.0%" in result.stdout
+    assert "py_alloc_peak +100.0%" in result.stdout
     assert "bisect: probe 1 of ~5:" in result.stderr
     assert "replica processes so far" in result.stderr
-    table = result.stdout.split("commits:\n", 1)[1]
+    table = result.stdout.split("commits:\n", 1)[1].split("\n\n", 1)[0]
     assert table.splitlines()[0].split() == ["commit", "subject", "verdict", "counted", "note"]
     rows = {line.split()[0]: line for line in table.splitlines()[1:]}
     assert "dominated" in rows[commits[6][:10]]
     assert "bad" in rows[commits[6][:10]]
     assert "good" in rows[commits[5][:10]]  # its parent is not dominated
     assert "skip" in rows[commits[8][:10]]  # the test errors there
+    # Where the memory went between commit 7 and its parent: the helper's list doubled.
+    where = result.stdout.split(f"where the memory went between {commits[5][:10]} and ", 1)[1]
+    assert where.splitlines()[2].split()[:1] == ["helper.py:6"]
     assert git(folder, "worktree", "list").count("\n") == 0  # every probe's worktree is gone
 
 
 @pytest.mark.slow
 def test_bisect_exits_1_where_nothing_changed(repository: tuple[Path, list[str]]) -> None:
     folder, commits = repository
-    result = run_cli("bisect", commits[0], commits[5], "test_helper.py::test_helper", cwd=folder)
+    result = run_cli(
+        "bisect", commits[0], commits[5], TEST_ID, "--pareto-processes", "1", cwd=folder
+    )
     assert result.returncode == 1, result.stdout + result.stderr
     assert f"BAD {commits[5][:10]} is not dominated by GOOD {commits[0][:10]}: pass" in (
         result.stdout

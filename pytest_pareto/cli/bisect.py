@@ -17,9 +17,18 @@ from pytest_pareto.cli._common import EXIT_OK, EXIT_REGRESSION, Command
 from pytest_pareto.errors import ConfigError
 from pytest_pareto.judging.stats import DEFAULT_PROCESSES
 from pytest_pareto.judging.verdict import Outcome, Verdict
+from pytest_pareto.measuring.allocations import MEMORY_METRICS, AllocationSummary
+from pytest_pareto.measuring.profiling import TIME_METRICS, ProfileSummary
+from pytest_pareto.model.points import Point
 from pytest_pareto.replication.git import Git
 from pytest_pareto.replication.schedule import replica_environment
 from pytest_pareto.replication.worktree import add_worktree
+from pytest_pareto.reports.allocation_diff import ALLOCATION_DIFF_HEADERS, allocation_rows
+from pytest_pareto.reports.profile_diff import (
+    PROFILE_DIFF_HEADERS,
+    SHOWN_IN_MESSAGE,
+    profile_changes,
+)
 from pytest_pareto.reports.run_report import load_report
 from pytest_pareto.reports.words import format_change, render_table
 
@@ -41,6 +50,8 @@ class Probe:
     verdict: str
     counted: Class
     note: str = ""
+    metrics: frozenset[str] = frozenset()
+    """The metrics the test measured there."""
 
 
 @dataclass
@@ -113,16 +124,15 @@ def _last_line(output: str) -> str:
     return lines[-1] if lines else "no output"
 
 
-def _measure(run: Bisection, commit: str, processes: int) -> tuple[Verdict | None, str]:
-    """Run the test at ``commit`` against GOOD in a temporary worktree: its verdict, or why
-    there is none."""
+def _pytest_at(run: Bisection, commit: str, args: list[str]) -> tuple[Verdict | None, str]:
+    """Run ``pytest TEST_ID ARGS`` at ``commit`` in a temporary worktree: the test's
+    verdict, or why there is none."""
     worktree = add_worktree(run.top, commit)
     try:
         with tempfile.TemporaryDirectory(prefix="pareto-bisect-") as folder:
             report = Path(folder) / "report.json"
-            argv = [sys.executable, "-m", "pytest", run.test_id, "--pareto-against", run.good]
-            argv += ["--pareto-report", str(report), *run.pytest_args]
-            argv += [_PROCESSES_OPTION, str(processes)]
+            argv = [sys.executable, "-m", "pytest", run.test_id, "--pareto-report", str(report)]
+            argv += [*run.pytest_args, *args]  # ours last: they win over the user's
             cwd = worktree.map(run.cwd)
             # The probed tree's code, not an installed copy of the project.
             env = replica_environment(
@@ -145,6 +155,12 @@ def _measure(run: Bisection, commit: str, processes: int) -> tuple[Verdict | Non
             return verdict, ""
     finally:
         worktree.remove()
+
+
+def _measure(run: Bisection, commit: str, processes: int) -> tuple[Verdict | None, str]:
+    """The verdict of the test at ``commit`` against GOOD, measured in the same run."""
+    args = ["--pareto-against", run.good, _PROCESSES_OPTION, str(processes)]
+    return _pytest_at(run, commit, args)
 
 
 def _changes(verdict: Verdict) -> str:
@@ -182,7 +198,8 @@ def _probe(run: Bisection, commit: str, subject: str) -> Probe:
         counted = Class.SKIP
         notes.append("skipped: not compared with GOOD")
     note = "; ".join(n for n in notes if n)
-    return Probe(commit, subject, verdict.outcome.value, counted, note)
+    metrics = verdict.candidate.metric_names
+    return Probe(commit, subject, verdict.outcome.value, counted, note, metrics)
 
 
 def _probe_logged(run: Bisection, commit: str, number: int, of: int) -> Class:
@@ -194,6 +211,40 @@ def _probe_logged(run: Bisection, commit: str, number: int, of: int) -> Class:
     run.progress(f"  {probe.verdict} (counted {probe.counted.value}){note}")
     run.progress(f"  {run.replica_processes} replica processes so far")
     return probe.counted
+
+
+def _recorded(run: Bisection, commit: str, store: Path) -> Point | None:
+    """The test's point at ``commit``, recorded (``--pareto-update``, which profiles and
+    traces it once more) into a temporary store."""
+    verdict, _ = _pytest_at(run, commit, ["--pareto-update", "--pareto-store", str(store)])
+    return verdict.candidate if verdict is not None else None
+
+
+def _where_it_went(run: Bisection, first: str) -> list[str]:
+    """Where the time and memory went between the first dominated commit and its parent."""
+    parent = _GIT.text(run.top, "rev-parse", "--verify", "--quiet", f"{first}^")
+    if parent.returncode != 0:
+        return []
+    before_commit = parent.stdout.strip()
+    run.progress(f"profiling {before_commit[:10]} and {first[:10]}: where it went")
+    with tempfile.TemporaryDirectory(prefix="pareto-bisect-store-") as folder:
+        before = _recorded(run, before_commit, Path(folder) / "parent")
+        after = _recorded(run, first, Path(folder) / "first")
+    between = f"between {before_commit[:10]} and {first[:10]}"
+    if before is None or after is None:
+        return [f"where it went {between}: the test could not be recorded at both"]
+    lines = []
+    old, new = (ProfileSummary.of_point_info(p.extra_info) for p in (before, after))
+    if old is not None and new is not None:
+        rows = [c.row() for c in profile_changes(old, new)[:SHOWN_IN_MESSAGE]]
+        lines += [f"where the time went {between} (one profiled pass each):"]
+        lines += render_table(PROFILE_DIFF_HEADERS, rows, indent="  ")
+    held, holds = (AllocationSummary.of_point_info(p.extra_info) for p in (before, after))
+    if held is not None and holds is not None:
+        rows = list(allocation_rows(held, holds, SHOWN_IN_MESSAGE))
+        lines += [f"where the memory went {between} (allocations near the peak):"]
+        lines += render_table(ALLOCATION_DIFF_HEADERS, rows, indent="  ")
+    return lines
 
 
 def _table(run: Bisection, commits: list[str]) -> list[str]:
@@ -229,6 +280,8 @@ def _search(run: Bisection, commits: list[str]) -> int:
         print(f"  or an earlier one that could not be measured (skipped): {skipped}")
     print(f"\nprobed {len(run.probes)} of {len(commits)} commits:")
     print("\n".join(_table(run, commits)))
+    if first.metrics & (TIME_METRICS | MEMORY_METRICS):
+        print("\n" + "\n".join(_where_it_went(run, first.commit)))
     return EXIT_OK
 
 

@@ -8,7 +8,13 @@ from pytest_pareto.measuring.allocations import AllocationSummary
 from pytest_pareto.model.units import format_value
 from pytest_pareto.reports.profile_diff import ProfileTable
 
-__all__ = ["RSS_NOTE", "allocation_table", "rss_note"]
+__all__ = [
+    "ALLOCATION_DIFF_HEADERS",
+    "RSS_NOTE",
+    "allocation_rows",
+    "allocation_table",
+    "rss_note",
+]
 
 RSS_NOTE = (
     "peak RSS cannot be attributed to lines of code (not all of a process's memory is a "
@@ -59,12 +65,22 @@ def allocation_table(
             ("file:line", "size", "blocks"),
             tuple(rows[:limit]),
         )
-    old = {a.location: a.size for a in before.lines}
-    grown = [a for a in after.lines if a.size > old.get(a.location, 0)]
-    grown.sort(key=lambda a: -(a.size - old.get(a.location, 0)))
     return ProfileTable(
         "where the memory went (allocations alive near the peak, one traced pass each): the "
         "lines that grew most",
-        ("file:line", "size before → after", "change", "blocks"),
-        tuple(_row(a.location, old.get(a.location, 0), a.size, a.blocks) for a in grown[:limit]),
+        ALLOCATION_DIFF_HEADERS,
+        allocation_rows(before, after, limit),
     )
+
+
+ALLOCATION_DIFF_HEADERS = ("file:line", "size before → after", "change", "blocks")
+
+
+def allocation_rows(
+    before: AllocationSummary, after: AllocationSummary, limit: int | None = None
+) -> tuple[list[str], ...]:
+    """Rows of the lines whose memory near the peak grew most, most first."""
+    old = {a.location: a.size for a in before.lines}
+    grown = [a for a in after.lines if a.size > old.get(a.location, 0)]
+    grown.sort(key=lambda a: -(a.size - old.get(a.location, 0)))
+    return tuple(_row(a.location, old.get(a.location, 0), a.size, a.blocks) for a in grown[:limit])

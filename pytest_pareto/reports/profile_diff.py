@@ -14,9 +14,22 @@ from pytest_pareto.judging.verdict import Outcome, Verdict
 from pytest_pareto.measuring.profiling import FunctionCost, ProfileSummary
 from pytest_pareto.model.units import format_value
 
-__all__ = ["CostChange", "ProfileTable", "profile_changes", "profile_table"]
+__all__ = [
+    "PROFILE_DIFF_HEADERS",
+    "CostChange",
+    "ProfileTable",
+    "profile_changes",
+    "profile_table",
+]
 
 SHOWN_IN_MESSAGE = 5
+PROFILE_DIFF_HEADERS = (
+    "function",
+    "file:line",
+    "own time before → after",
+    "change",
+    "calls before → after",
+)
 
 
 @dataclass(frozen=True)
@@ -99,6 +112,6 @@ def profile_table(
     changes = profile_changes(before, after)
     return ProfileTable(
         "where the time went (one profiled pass each): the functions whose own time grew most",
-        ("function", "file:line", "own time before → after", "change", "calls before → after"),
+        PROFILE_DIFF_HEADERS,
         tuple(c.row() for c in changes[:limit]),
     )
