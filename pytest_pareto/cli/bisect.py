@@ -328,7 +328,9 @@ COMMAND = Command(
         measured interleaved in the same run. A dominated probe counts as bad; pass,
         improved and trade-off count as good; an inconclusive probe is measured again with
         twice the processes and counts as good if it stays inconclusive; a commit where the
-        test errors or does not exist is skipped, as `git bisect skip` would.
+        test errors or does not exist is skipped, as `git bisect skip` would. For a test
+        with a time or memory metric, it ends with where the time or memory went between the
+        first dominated commit and its parent.
 
         exit status: 0 found, 1 BAD is not dominated by GOOD, 2 usage error.
 
