@@ -14,7 +14,9 @@ from nb_ext.plots import summary_figure, to_png
 from nb_ext.result import ParetoResult
 from pytest_pareto.judging.verdict import Outcome
 from pytest_pareto.model.units import format_value
+from pytest_pareto.reports.allocation_diff import allocation_table
 from pytest_pareto.reports.palette import outcome_colour
+from pytest_pareto.reports.profile_diff import profile_table
 from pytest_pareto.reports.words import render_table, verdict_message, verdict_rows
 
 __all__ = ["MIME_TYPE", "ResultCard", "accept_hint", "badge_html"]
@@ -86,6 +88,30 @@ def _headline(result: ParetoResult) -> str:
     return f"{result.test_id}: {result.verdict.outcome.value}"
 
 
+def _where_it_went(result: ParetoResult) -> list[str]:
+    """The profile and allocation diffs of a dominated cell, behind a disclosure each."""
+    if result.verdict is None:
+        return []
+    parts = []
+    for title, table in (
+        ("where the time went", profile_table(result.verdict)),
+        ("where the memory went", allocation_table(result.verdict)),
+    ):
+        if table is None:
+            continue
+        head = "".join(f"<th{_CELL_STYLE}>{html.escape(h)}</th>" for h in table.headers)
+        body = "".join(
+            "<tr>" + "".join(f"<td{_CELL_STYLE}>{html.escape(c)}</td>" for c in row) + "</tr>"
+            for row in table.rows
+        )
+        parts.append(
+            f'<details class="pareto-where"><summary>{title}</summary>'
+            f"<div>{html.escape(table.heading)}</div>"
+            f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></details>"
+        )
+    return parts
+
+
 class ResultCard:
     """Display bundle of a :class:`ParetoResult`."""
 
@@ -151,6 +177,7 @@ class ResultCard:
             )
         else:
             parts.append("<div><em>install matplotlib to see the plots</em></div>")
+        parts.extend(_where_it_went(result))
         if result.notes:
             items = "".join(f"<li>{html.escape(note)}</li>" for note in result.notes)
             parts.append(f'<ul class="pareto-notes">{items}</ul>')

@@ -68,6 +68,12 @@ class Gate:
         self._judged[test_id] = verdict
         return verdict, updated
 
+    def explained(self, verdict: Verdict) -> Verdict:
+        """Keep ``verdict`` (a judged one, with its profile or allocation summary) as the one
+        an accept takes, so the accepted point stores the summary too."""
+        self._judged[verdict.test_id] = verdict
+        return verdict
+
     def accept(self, test_id: str) -> FrontierChange:
         """Accept the last run of ``test_id`` into its frontier.
 

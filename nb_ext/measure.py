@@ -16,6 +16,7 @@ from nb_ext.gate import Gate
 from nb_ext.result import ParetoResult
 from nb_ext.session import Session
 from pytest_pareto.errors import BaselineFileError, ConfigError
+from pytest_pareto.measuring.diagnostics import with_diagnostics
 from pytest_pareto.measuring.measure import MeasureOptions
 from pytest_pareto.measuring.notebook_records import (
     DISABLE_ENV,
@@ -222,6 +223,9 @@ def _judge(gate: Gate, spec: CellSpec, measured: _Measured) -> ParetoResult:
         )
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
+    # A dominated cell runs once more, profiled or traced: where the time or memory went.
+    verdict = gate.explained(with_diagnostics(verdict, recorder, update=False))
+    recorder.call = None
     measurement = recorder.measurement
     return replace(
         gate.view(test_id, updated, verdict=verdict, notes=measured.notes),

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from pytest_pareto._version import __version__
 from pytest_pareto.cli import (
+    bisect,
     compare,
     demo,
     export,
@@ -37,6 +38,7 @@ COMMANDS: tuple[Command, ...] = (
     export.COMMAND,
     prune.COMMAND,
     import_benchmark.COMMAND,
+    bisect.COMMAND,
 )
 
 

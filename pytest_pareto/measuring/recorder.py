@@ -69,6 +69,8 @@ class Recorder(UserMetrics, BenchmarkCalls):
         self.enabled = enabled
         self.measure_guard = measure_guard
         self.measurement: Measurement | None = None
+        self.call: MeasuredCall | None = None
+        """The measured call, kept for one profiled pass after judging (if asked for)."""
         self.censored: CallCensored | None = None
         """Set when the measured call ran past its timeout (the point is censored)."""
 
@@ -96,6 +98,7 @@ class Recorder(UserMetrics, BenchmarkCalls):
             self.censored = stop
             self._add_time_bound(stop.lower_bound)
             raise
+        self.call = call
         self._add_measured(self.measurement.samples, self.probes)
         if self.measurement.process_slowdown is not None:
             self.extra_info[PROCESS_SLOWDOWN] = round(self.measurement.process_slowdown, 2)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from pytest_pareto.errors import ConfigError
@@ -11,16 +13,22 @@ from pytest_pareto.judging.budgets import check_budgets
 from pytest_pareto.judging.verdict import Verdict
 from pytest_pareto.plugin.keys import baseline_key, budget_key, options_of
 from pytest_pareto.reports.budget_table import budget_message
-from pytest_pareto.reports.words import verdict_message
+from pytest_pareto.reports.words import verdict_message, where_it_went_lines
 
 __all__ = ["budget_section", "check_test_budgets"]
 
 
 def check_test_budgets(
-    item: pytest.Item, verdict: Verdict, context: JudgeContext, *, fails: bool
+    item: pytest.Item,
+    verdict: Verdict,
+    context: JudgeContext,
+    *,
+    fails: bool,
+    explain: Callable[[frozenset[str]], Verdict] | None = None,
 ) -> None:
     """Fail ``item`` when it is over one of its budgets; ``fails``: its verdict fails it too
-    (the message then also shows the verdict)."""
+    (the message then also shows the verdict). ``explain`` gives the verdict with where the
+    time or memory went on the metrics over budget (one more pass of the call)."""
     budget = options_of(item).budget
     if not budget:
         return
@@ -33,8 +41,13 @@ def check_test_budgets(
     except ConfigError as exc:
         pytest.fail(f"pareto: {item.nodeid}: {exc}", pytrace=False)
     item.stash[budget_key] = results
-    if any(result.violated for result in results):
+    over = frozenset(result.budget.metric for result in results if result.violated)
+    if over:
         message = budget_message(results)
+        if explain is not None:
+            verdict = explain(over)
+            if not fails:  # a failing verdict's message says it itself
+                message = "\n".join([message, *where_it_went_lines(verdict, always=True)])
         if fails:
             message += "\n" + verdict_message(verdict)
         pytest.fail(message, pytrace=False)

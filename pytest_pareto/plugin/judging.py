@@ -14,6 +14,7 @@ import pytest
 from pytest_pareto.errors import ParetoError
 from pytest_pareto.frontier.pipeline import JudgeContext, judge_test
 from pytest_pareto.judging.verdict import Verdict
+from pytest_pareto.measuring.diagnostics import with_diagnostics
 from pytest_pareto.measuring.recorder import Recorder
 from pytest_pareto.plugin.budgets import check_test_budgets
 from pytest_pareto.plugin.keys import baseline_key, options_of, verdict_key
@@ -50,7 +51,9 @@ class Judge:
         ``pytest_pareto_verdict`` hook, the budgets, the verdict's own failure.
         """
         try:
-            verdict = self.verdict(item, recorder)
+            verdict = with_diagnostics(
+                self.verdict(item, recorder), recorder, update=self.settings.update
+            )
         except ParetoError as exc:
             raise pytest.fail.Exception(f"pareto: {exc}", pytrace=False) from None
         item.stash[verdict_key] = verdict
@@ -58,7 +61,15 @@ class Judge:
         item.user_properties.extend(junit_properties(verdict))
         self.config.hook.pytest_pareto_verdict(item=item, verdict=verdict)
         fails = not self.settings.update and verdict.fails(strict=self.settings.strict)
-        check_test_budgets(item, verdict, self.context, fails=fails)
+        check_test_budgets(
+            item,
+            verdict,
+            self.context,
+            fails=fails,
+            explain=lambda over: with_diagnostics(
+                verdict, recorder, update=False, over_budget=over
+            ),
+        )
         if fails:
             pytest.fail(verdict_message(verdict), pytrace=False)
 

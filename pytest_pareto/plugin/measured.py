@@ -165,8 +165,12 @@ class MeasuredTests:
         recorder = item.stash.get(recorder_key, None)
         if recorder is not None and options_key in item.stash:
             self._check_names(item, recorder)
-        if self.judge is not None and recorder is not None and recorder.used:
-            self.judge.after_call(item, recorder)
+        try:
+            if self.judge is not None and recorder is not None and recorder.used:
+                self.judge.after_call(item, recorder)
+        finally:
+            if recorder is not None:
+                recorder.call = None  # the stash outlives the test: free its arguments
 
     def _check_names(self, item: pytest.Item, recorder: Recorder) -> None:
         """A name the marker gives that no probe or plugin defines and the test did not

@@ -7,8 +7,10 @@ import html
 
 from pytest_pareto.errors import ParetoError
 from pytest_pareto.judging.verdict import Outcome, Verdict
+from pytest_pareto.reports.allocation_diff import allocation_table
 from pytest_pareto.reports.markdown import verdict_table_rows
 from pytest_pareto.reports.plots import figure_bytes, verdict_figure
+from pytest_pareto.reports.profile_diff import ProfileTable, profile_table
 from pytest_pareto.reports.run_report import RunReport
 from pytest_pareto.reports.words import verdict_message
 
@@ -76,6 +78,22 @@ def _plot(verdict: Verdict) -> str:
     return f"<img class='plot' alt='{_e(alt)}' src='data:image/png;base64,{data}'>"
 
 
+def _profile_section(verdict: Verdict) -> list[str]:
+    """The full profile and allocation diffs (the message shows their top rows only)."""
+    return _diff_table(profile_table(verdict)) + _diff_table(allocation_table(verdict))
+
+
+def _diff_table(table: ProfileTable | None) -> list[str]:
+    if table is None:
+        return []
+    out = [f"<p>{_e(table.heading)}</p>", "<table class='profile'><thead><tr>"]
+    out += [f"<th>{_e(h)}</th>" for h in table.headers]
+    out += ["</tr></thead>", "<tbody>"]
+    out += ["<tr>" + "".join(f"<td>{_e(c)}</td>" for c in row) + "</tr>" for row in table.rows]
+    out += ["</tbody>", "</table>"]
+    return out
+
+
 def _test_section(report: RunReport, verdict: Verdict, *, plot: bool, limit: int) -> list[str]:
     title = f"{verdict.test_id}: {verdict.outcome.value}"
     out = [f"<section class='test' id='{_anchor(verdict.test_id)}'>", f"<h2>{_e(title)}</h2>"]
@@ -85,6 +103,7 @@ def _test_section(report: RunReport, verdict: Verdict, *, plot: bool, limit: int
         out.append(f"<p class='meta'>No plot: only the first {limit} tests are drawn.</p>")
     message = verdict_message(verdict, update_hint=report.mode == "judge")
     out.append(f"<pre>{_e(message)}</pre>")
+    out += _profile_section(verdict)
     out.append("</section>")
     return out
 

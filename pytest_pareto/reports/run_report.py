@@ -19,6 +19,8 @@ from pytest_pareto.frontier.maintenance import FrontierChange
 from pytest_pareto.judging.verdict import BY_SEVERITY, Verdict
 from pytest_pareto.model.machine import Machine
 from pytest_pareto.model.points import Point, utc_now
+from pytest_pareto.reports.allocation_diff import allocation_table
+from pytest_pareto.reports.profile_diff import profile_table
 
 __all__ = [
     "REPORT_FORMAT",
@@ -68,6 +70,19 @@ def change_from_json(data: Mapping[str, Any], where: str) -> FrontierChange:
         kept=int(data.get("kept", 0)),
         regressions={str(k): str(v) for k, v in data.get("regressions", {}).items()},
     )
+
+
+def _where_it_went(verdict: Verdict) -> dict[str, Any]:
+    """The profile and allocation diffs of a dominated test, as the HTML report shows them."""
+    tables = {
+        "where_time_went": profile_table(verdict),
+        "where_memory_went": allocation_table(verdict),
+    }
+    return {
+        key: {"heading": t.heading, "headers": list(t.headers), "rows": [list(r) for r in t.rows]}
+        for key, t in tables.items()
+        if t is not None
+    }
 
 
 @dataclass(frozen=True)
@@ -127,7 +142,10 @@ class RunReport:
                 "outcomes": self.counts(),
                 "failed": [v.test_id for v in self.failed],
             },
-            "tests": [{**v.to_json(), "fails": self.fails(v)} for v in self.sorted_verdicts()],
+            "tests": [
+                {**v.to_json(), "fails": self.fails(v), **_where_it_went(v)}
+                for v in self.sorted_verdicts()
+            ],
             "changes": [change_to_json(c) for c in self.changes],
             "errors": list(self.errors),
         }

@@ -11,6 +11,8 @@ from pytest_pareto.judging.dominance import MetricComparison, Relation
 from pytest_pareto.judging.verdict import Outcome, PointComparison, Verdict
 from pytest_pareto.measuring.speed_reference import PROCESS_SLOWDOWN
 from pytest_pareto.model.units import format_value
+from pytest_pareto.reports.allocation_diff import allocation_table, rss_note
+from pytest_pareto.reports.profile_diff import SHOWN_IN_MESSAGE, ProfileTable, profile_table
 
 __all__ = [
     "format_change",
@@ -18,6 +20,7 @@ __all__ = [
     "render_table",
     "verdict_message",
     "verdict_rows",
+    "where_it_went_lines",
 ]
 
 
@@ -121,6 +124,25 @@ def _slowdown_lines(verdict: Verdict) -> list[str]:
     ]
 
 
+def _table_lines(table: ProfileTable | None) -> list[str]:
+    if table is None:
+        return []
+    if not table.rows:
+        return [f"  {table.heading}: none grew"]
+    return [f"  {table.heading}", *render_table(table.headers, table.rows, indent="    ")]
+
+
+def where_it_went_lines(verdict: Verdict, *, always: bool = False) -> list[str]:
+    """Where the time and the memory went, when the new result was profiled or traced:
+    for a dominated verdict, or (``always``) for one over its budget."""
+    limit = SHOWN_IN_MESSAGE
+    lines = _table_lines(profile_table(verdict, limit, always=always))
+    note = rss_note(verdict)
+    if note is not None:
+        lines.append(f"  {note}")
+    return lines + _table_lines(allocation_table(verdict, limit, always=always))
+
+
 def verdict_message(verdict: Verdict, *, update_hint: bool = True) -> str:
     """A verdict in words: what happened, against which point, by how much, how sure."""
     head = f"pareto: {verdict.outcome.value}"
@@ -145,6 +167,7 @@ def verdict_message(verdict: Verdict, *, update_hint: bool = True) -> str:
     if verdict.outcome is Outcome.DOMINATED and worse:
         summary = ", ".join(f"{c.metric.name} {format_change(c.change)}" for c in worse)
         lines.append(f"  worse on: {summary}")
+    lines.extend(where_it_went_lines(verdict))
     indicators = verdict_indicators(verdict)
     if indicators is not None:
         lines.extend(f"  {line}" for line in indicators.describe())
