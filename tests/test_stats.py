@@ -16,9 +16,9 @@ import pytest
 
 from pytest_pareto.errors import ConfigError
 from pytest_pareto.judging.dominance import Relation
+from pytest_pareto.judging.sequential import SequentialDesign
 from pytest_pareto.judging.stats import (
     RankComparator,
-    SequentialDesign,
     mann_whitney_greater,
     needs_more_processes,
     ratio_interval,

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from pytest_pareto.frontier.pipeline import JudgeContext
 from pytest_pareto.judging.dominance import Comparator, compare_values
-from pytest_pareto.judging.stats import RankComparator, SequentialDesign
+from pytest_pareto.judging.sequential import SequentialDesign
+from pytest_pareto.judging.stats import RankComparator
 from pytest_pareto.judging.verdict import JudgePolicy
 from pytest_pareto.measuring.options import TestOptions
 from pytest_pareto.model.metrics import Variability

@@ -22,7 +22,6 @@ from pytest_pareto.plugin.replication.controller import ReplicationController
 from pytest_pareto.plugin.replication.replica import Replica
 from pytest_pareto.plugin.results import RunResults
 from pytest_pareto.plugin.settings import RunSettings
-from pytest_pareto.plugin.temp_files import StaleTempFiles
 from pytest_pareto.plugin.xdist import measure_guard
 from pytest_pareto.probes import Probe, builtin_probes
 from pytest_pareto.probes.probe_report import header_lines
@@ -69,7 +68,6 @@ class MeasuringRun:
         )
         self.groups = GroupRun(config, settings, self.context, results)
         self.notes = DerivedNotes()
-        self.temp_files = StaleTempFiles(self.context.store.root)
 
     def commit(self) -> str | None:
         """The checked-out commit of the rootdir (looked up once, when first needed)."""
