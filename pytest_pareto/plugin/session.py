@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from pytest_pareto.plugin.reports import ReportFiles
     from pytest_pareto.plugin.results import RunResults
     from pytest_pareto.plugin.run import MeasuringRun
+    from pytest_pareto.plugin.run_inputs import RunInputs
     from pytest_pareto.plugin.temp_files import StaleTempFiles
     from pytest_pareto.reports.run_report import RunReport
 
@@ -93,6 +94,7 @@ class ParetoSession:
         """The measuring part, once built (:meth:`measuring`); ``None`` until then."""
         self._results: RunResults | None = None
         self.temp_files: StaleTempFiles | None = None
+        self._inputs: RunInputs | None = None
         self._unusable = False
         """The run's settings could not be parsed (said once, as a usage error)."""
         # Inline (not plugin.xdist): that module imports the measuring core.
@@ -121,17 +123,27 @@ class ParetoSession:
             )
         return self._report_files
 
-    def measuring(self) -> MeasuringRun | None:
-        """The measuring part of the run, built and registered on first use; ``None`` with
+    def inputs(self) -> RunInputs | None:
+        """The run's settings, probes and machine, built on first use; ``None`` with
         ``--pareto-disable``. Raises :class:`pytest.UsageError` (once) for a value of the
         run's settings that cannot be parsed."""
-        if self.run is None and not (self.settings.disabled or self._unusable):
+        if self._inputs is None and not (self.settings.disabled or self._unusable):
             self._unusable = True
             run_settings = parse_run(self.config)
+            from pytest_pareto.plugin.run_inputs import RunInputs
+
+            self._inputs = RunInputs.build(self.config, run_settings)
+            self._unusable = False
+        return self._inputs
+
+    def measuring(self) -> MeasuringRun | None:
+        """The measuring part of the run, built and registered on first use; ``None`` with
+        ``--pareto-disable`` (or settings that cannot be parsed, see :meth:`inputs`)."""
+        inputs = self.inputs()
+        if self.run is None and inputs is not None:
             from pytest_pareto.plugin.run import MeasuringRun
 
-            self.run = MeasuringRun(self.config, run_settings, self.results)
-            self._unusable = False
+            self.run = MeasuringRun(self.config, inputs, self.results)
             self._register(self.run.plugins())
         return self.run
 
@@ -171,12 +183,8 @@ class ParetoSession:
     # -- hooks ---------------------------------------------------------------------------
 
     def pytest_report_header(self, config: pytest.Config) -> list[str]:
-        run = self.measuring()  # the header shows the machine and the probes
-        if run is None:
-            return []
-        from pytest_pareto.plugin.xdist import header_lines
-
-        return [*header_lines(config, run.settings), *run.header_lines()]
+        inputs = self.inputs()  # the header shows the machine and the probes
+        return [] if inputs is None else inputs.header_lines(config)
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         if not self.settings.disabled and self.writes_results:
