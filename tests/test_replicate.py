@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from pytest_pareto.errors import ConfigError, MeasurementError
-from pytest_pareto.judging.stats import SequentialDesign
+from pytest_pareto.judging.sequential import SequentialDesign
 from pytest_pareto.judging.verdict import judge
 from pytest_pareto.model.machine import current_machine
 from pytest_pareto.model.metrics import BUILTIN_METRICS, Metric

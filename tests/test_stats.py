@@ -16,9 +16,9 @@ import pytest
 
 from pytest_pareto.errors import ConfigError
 from pytest_pareto.judging.dominance import Relation
+from pytest_pareto.judging.sequential import SequentialDesign
 from pytest_pareto.judging.stats import (
     RankComparator,
-    SequentialDesign,
     mann_whitney_greater,
     needs_more_processes,
     ratio_interval,
@@ -193,6 +193,9 @@ def test_levels_grow_with_the_share_of_processes() -> None:
         ({"alpha": 0.0}, "alpha must be between 0 and 1"),
         ({"alpha": 1.5}, "alpha must be between 0 and 1"),
         ({"rho": 0.0}, "rho must be > 0"),
+        ({"beta_rho": -1.0}, "rho must be > 0"),
+        ({"beta": -0.1}, "beta must be at least 0 and below 1"),
+        ({"beta": 1.0}, "beta must be at least 0 and below 1"),
     ],
 )
 def test_bad_design_is_a_config_error(kwargs: dict[str, object], message: str) -> None:
@@ -260,6 +263,94 @@ def test_big_changes_are_decided_at_the_first_look() -> None:
             rng, 2.0, tolerance=0.05, interleaved=False, design=design
         )
         assert (relation, processes) == (Relation.WORSE, 5)
+
+
+# -- the futility boundary: deciding "not worse" early ---------------------------------
+
+
+def test_futility_levels_spend_beta_front_loaded() -> None:
+    design = SequentialDesign(max_processes=40, beta=0.1)
+    levels = [design.futility_level(n) for n in design.looks]
+    assert sum(levels) == pytest.approx(0.1)
+    assert levels[0] > 0.1 * 5 / 40  # more than its share of processes: early looks decide
+    assert SequentialDesign(beta=0.0).futility_level(5) == 0.0
+
+
+def per_trial(
+    design: SequentialDesign, factor: float, *, interleaved: bool, trials: int
+) -> list[tuple[Relation, int]]:
+    """Trials with a generator of their own each, so that two designs see the same samples
+    (as far as both sample)."""
+    return [
+        sequential_trial(
+            random.Random(1000 + i), factor, tolerance=0.05, interleaved=interleaved, design=design
+        )
+        for i in range(trials)
+    ]
+
+
+WITHOUT_FUTILITY = SequentialDesign(alpha=ALPHA, beta=0.0)
+WITH_FUTILITY = SequentialDesign(alpha=ALPHA)
+
+
+@pytest.mark.parametrize("interleaved", [False, True], ids=["stored", "interleaved"])
+def test_identical_code_stops_earlier_and_never_alarms_more(interleaved: bool) -> None:
+    trials = 200
+    before = per_trial(WITHOUT_FUTILITY, 1.0, interleaved=interleaved, trials=trials)
+    after = per_trial(WITH_FUTILITY, 1.0, interleaved=interleaved, trials=trials)
+    assert sum(r is Relation.WORSE for r, _ in after) <= sum(r is Relation.WORSE for r, _ in before)
+    assert sum(r is Relation.WORSE for r, _ in after) / trials <= ALPHA
+    assert statistics.mean(n for _, n in after) < statistics.mean(n for _, n in before)
+    # Trial by trial: the boundary only ever stops sooner.
+    assert all(a[1] <= b[1] for a, b in zip(after, before, strict=True))
+
+
+def test_improvements_stop_early() -> None:
+    trials = 100
+    before = per_trial(WITHOUT_FUTILITY, 0.8, interleaved=False, trials=trials)
+    after = per_trial(WITH_FUTILITY, 0.8, interleaved=False, trials=trials)
+    assert statistics.mean(n for _, n in after) < 0.75 * statistics.mean(n for _, n in before)
+    assert not any(r is Relation.WORSE for r, _ in after)
+
+
+@pytest.mark.parametrize(("factor", "interleaved"), [(1.2, False), (1.2, True), (1.1, True)])
+def test_slowdowns_are_caught_as_often_as_without_the_boundary(
+    factor: float, interleaved: bool
+) -> None:
+    """At the same most processes (40), the futility boundary costs no detections here."""
+    trials = 150
+    before = per_trial(WITHOUT_FUTILITY, factor, interleaved=interleaved, trials=trials)
+    after = per_trial(WITH_FUTILITY, factor, interleaved=interleaved, trials=trials)
+    caught_before = sum(r is Relation.WORSE for r, _ in before)
+    caught_after = sum(r is Relation.WORSE for r, _ in after)
+    assert caught_after >= caught_before - 0.01 * trials
+
+
+def test_futility_stops_a_slowdown_of_exactly_the_tolerance_at_most_beta() -> None:
+    """The boundary's own error: a candidate exactly 5% slower (the tolerance) stopped early
+    as "not worse" by the boundary (an unsure relation before the last look)."""
+    trials = 300
+    design = WITH_FUTILITY
+    results = per_trial(design, 1.05, interleaved=True, trials=trials)
+    stopped = sum(
+        r in (Relation.UNSURE_WORSE, Relation.UNSURE_BETTER) and not design.is_final(n)
+        for r, n in results
+    )
+    beta = design.beta
+    assert stopped / trials <= beta + 2 * math.sqrt(beta * (1 - beta) / trials)
+
+
+def test_a_ruled_out_slowdown_needs_no_more_processes() -> None:
+    """Better beyond the tolerance by the estimate but not significantly so: more processes
+    could only tell "better" from "equal", and a slowdown is already ruled out."""
+    reference = observation([1.0, 1.02, 0.98, 1.01, 0.99, 1.03, 0.97, 1.0, 1.01, 0.99])
+    candidate = observation([0.9, 0.95, 0.93, 0.97, 0.91])
+    c = RankComparator(WITH_FUTILITY)(WALL, candidate, reference, Tolerance(rel=0.05), 1)
+    assert c.relation is Relation.UNSURE_BETTER
+    assert c.p_not_worse is not None
+    assert c.p_not_worse <= WITH_FUTILITY.futility_level(5)
+    assert not needs_more_processes(c, WITH_FUTILITY)
+    assert needs_more_processes(c, WITHOUT_FUTILITY)
 
 
 # -- speed normalisation ---------------------------------------------------------------

@@ -15,7 +15,7 @@ from pathlib import Path
 from pytest_pareto.cli._bisect_search import Class, estimated_probes, first_bad
 from pytest_pareto.cli._common import EXIT_OK, EXIT_REGRESSION, Command
 from pytest_pareto.errors import ConfigError
-from pytest_pareto.judging.stats import DEFAULT_PROCESSES
+from pytest_pareto.judging.sequential import DEFAULT_PROCESSES
 from pytest_pareto.judging.verdict import Outcome, Verdict
 from pytest_pareto.measuring.allocations import MEMORY_METRICS, AllocationSummary
 from pytest_pareto.measuring.profiling import TIME_METRICS, ProfileSummary

@@ -20,7 +20,8 @@ from pytest_pareto.frontier.maintenance import (
     merge_metrics,
 )
 from pytest_pareto.judging.dominance import compare_values
-from pytest_pareto.judging.stats import RankComparator, SequentialDesign
+from pytest_pareto.judging.sequential import SequentialDesign
+from pytest_pareto.judging.stats import RankComparator
 from pytest_pareto.judging.verdict import JudgePolicy, Verdict, judge
 from pytest_pareto.model.machine import Machine, Matching
 from pytest_pareto.model.metrics import Metric, Tolerance, Variability

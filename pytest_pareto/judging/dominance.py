@@ -66,6 +66,10 @@ class MetricComparison:
     normalised_ratio: float | None = None
     """When the test compared speed-normalised values: the ratio of their medians, which
     ``interval`` brackets (``ratio`` stays that of the raw values)."""
+    p_not_worse: float | None = None
+    """For a rank test: the p-value of "worse beyond the tolerance" as the null (Bonferroni
+    adjusted over the verdict's comparisons); small rules a slowdown beyond tolerance out, so
+    more processes cannot make it *worse* (the futility boundary of the sequential design)."""
 
     @property
     def ratio(self) -> float | None:

@@ -10,9 +10,9 @@ The decision rule for one metric (values oriented lower-is-better):
   candidate with the reference scaled by ``1 + tolerance``;
 * **better** likewise against the reference scaled by ``1 - tolerance``;
 * each test runs at the level its look was given by an alpha-spending schedule
-  (:class:`SequentialDesign`), divided by the number of comparisons of the verdict
-  (Bonferroni over metrics x frontier points), so the chance of a false "worse" over all
-  looks and comparisons stays below ``alpha``;
+  (:class:`~pytest_pareto.judging.sequential.SequentialDesign`), divided by the number of
+  comparisons of the verdict (Bonferroni over metrics x frontier points), so the chance of
+  a false "worse" over all looks and comparisons stays below ``alpha``;
 * otherwise the estimate (ratio of medians) decides between *equal* and *unsure*.
 
 With a single process on either side there is no between-process spread to test against;
@@ -28,29 +28,20 @@ import math
 import random
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from pytest_pareto.errors import ConfigError
 from pytest_pareto.judging.dominance import MetricComparison, Relation, relation_from
+from pytest_pareto.judging.sequential import SequentialDesign
 from pytest_pareto.model.metrics import Direction, Metric, Tolerance
 from pytest_pareto.model.points import Observation
 
 __all__ = [
-    "DEFAULT_ALPHA",
-    "DEFAULT_PROCESSES",
     "SINGLE_PROCESS_MARGIN",
     "RankComparator",
-    "SequentialDesign",
     "mann_whitney_greater",
     "needs_more_processes",
     "ratio_interval",
 ]
-
-DEFAULT_ALPHA = 0.05
-"""Chance of a false "worse" per test, over all looks and comparisons."""
-
-DEFAULT_PROCESSES = 40
-"""Most processes per side; looks at 5, 10, 20 and 40."""
 
 SINGLE_PROCESS_MARGIN = 3.0
 """With one process on a side, a change counts only beyond this factor on top of the
@@ -158,78 +149,6 @@ def ratio_interval(
     return float(low), float(high)
 
 
-# -- sequential design -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SequentialDesign:
-    """When to look at the data, and how much of ``alpha`` each look may spend.
-
-    Looks come at ``first_look`` processes, doubling up to ``max_processes`` (5, 10, 20, 40).
-    Look ``k`` tests at ``alpha * (t_k**rho - t_(k-1)**rho)`` with ``t_k`` its share of
-    ``max_processes`` (a power-family spending function): the levels add up to ``alpha``,
-    so over all looks the chance of a false "worse" is at most ``alpha`` (union bound),
-    whatever made the sampling stop early.
-    """
-
-    max_processes: int = DEFAULT_PROCESSES
-    alpha: float = DEFAULT_ALPHA
-    first_look: int = 5
-    rho: float = 1.0
-
-    def __post_init__(self) -> None:
-        if isinstance(self.max_processes, bool) or not isinstance(self.max_processes, int):
-            raise ConfigError(f"processes must be an integer >= 1, got {self.max_processes!r}")
-        if self.max_processes < 1 or self.first_look < 1:
-            raise ConfigError(f"processes must be an integer >= 1, got {self.max_processes!r}")
-        if not 0.0 < self.alpha < 1.0:
-            raise ConfigError(f"alpha must be between 0 and 1, got {self.alpha!r}")
-        if self.rho <= 0:
-            raise ConfigError(f"rho must be > 0, got {self.rho!r}")
-
-    @property
-    def looks(self) -> tuple[int, ...]:
-        """Processes per side at each look, e.g. ``(5, 10, 20)``."""
-        looks = []
-        n = min(self.first_look, self.max_processes)
-        while n < self.max_processes:
-            looks.append(n)
-            n *= 2
-        looks.append(self.max_processes)
-        return tuple(looks)
-
-    @property
-    def single_process(self) -> bool:
-        return self.max_processes == 1
-
-    def look_index(self, processes: int) -> int:
-        """The look a comparison with ``processes`` candidate processes belongs to."""
-        index = 0
-        for i, look in enumerate(self.looks):
-            if processes >= look:
-                index = i
-        return index
-
-    def is_final(self, processes: int) -> bool:
-        return self.look_index(processes) == len(self.looks) - 1
-
-    def next_look(self, processes: int) -> int | None:
-        """Processes per side for the next look, or ``None`` after the last."""
-        for look in self.looks:
-            if look > processes:
-                return look
-        return None
-
-    def level(self, processes: int) -> float:
-        """The part of ``alpha`` spent at the look of ``processes`` candidate processes."""
-        looks = self.looks
-        k = self.look_index(processes)
-        top = looks[-1]
-        spent = self.alpha * (looks[k] / top) ** self.rho
-        before = self.alpha * (looks[k - 1] / top) ** self.rho if k > 0 else 0.0
-        return float(spent - before)
-
-
 # -- the comparator --------------------------------------------------------------------
 
 
@@ -290,7 +209,7 @@ class RankComparator:
     :func:`~pytest_pareto.judging.censoring.compare_censored`.
     """
 
-    design: SequentialDesign = SequentialDesign()
+    design: SequentialDesign = field(default_factory=SequentialDesign)
     confidence: float = 0.95
     margin: float = SINGLE_PROCESS_MARGIN
     resamples: int = 1000
@@ -326,6 +245,8 @@ class RankComparator:
         if better_bound is not None:
             p_better = mann_whitney_greater([-v for v in x], [-v for v in better_bound])
 
+        # "Worse beyond the tolerance" as the null: rejected, a slowdown is ruled out.
+        p_not_worse = min(1.0, mann_whitney_greater(worse_bound, x) * max(1, family_size))
         level = self.design.level(len(cand_values)) / max(1, family_size)
         diff = tested.difference(direction, cand, ref)
         relation = relation_from(p_worse <= level, p_better <= level, diff, band)
@@ -346,6 +267,7 @@ class RankComparator:
             else None,
             processes=(len(cand_values), len(ref_values)),
             normalised_ratio=tested.normalised_ratio,
+            p_not_worse=p_not_worse,
         )
 
     def _margin_rule(
@@ -392,10 +314,16 @@ def needs_more_processes(comparison: MetricComparison, design: SequentialDesign)
     """Whether another look could change this metric's relation.
 
     Sampling goes on while a rank-tested relation is unsure (the estimate is beyond the
-    tolerance but not significantly so), until the last look.
+    tolerance but not significantly so), until the last look -- unless the futility boundary
+    is crossed: a slowdown beyond the tolerance is already ruled out at the look's share of
+    the design's ``beta``, so more processes could only tell "equal" from "better".
     """
     if comparison.processes is None or comparison.p_value is None:
         return False
-    if design.is_final(comparison.processes[0]):
+    processes = comparison.processes[0]
+    if design.is_final(processes):
         return False
-    return comparison.relation in (Relation.UNSURE_WORSE, Relation.UNSURE_BETTER)
+    if comparison.relation not in (Relation.UNSURE_WORSE, Relation.UNSURE_BETTER):
+        return False
+    p_not_worse = comparison.p_not_worse
+    return p_not_worse is None or p_not_worse > design.futility_level(processes)

@@ -1,18 +1,23 @@
 """The pytest plugin's hooks and the ``pareto`` fixture; each hands over to its topic.
 
-pytest loads this module through the ``pytest11`` entry point. The options are registered in
+pytest loads this module through the ``pytest11`` entry point, in every run, whatever the run
+selects: so it imports only what registering the options needs. The options are registered in
 :mod:`.options` and parsed once into :class:`.settings.Settings`; :mod:`.session` sets up the
-run and registers the plugins its mode needs (:mod:`.measured` for the tests, :mod:`.judging`,
-:mod:`.groups`, :mod:`.replication` and the others, one topic each).
+run and builds the measuring part (:mod:`.run`: probes, the machine, the store, replication,
+judging) only once a measured test is collected (see :class:`.session.ParetoSession`).
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 
 from pytest_pareto import hookspecs
-from pytest_pareto.measuring.recorder import Recorder
-from pytest_pareto.plugin import options, session, speed
+from pytest_pareto.plugin import options, speed
+
+if TYPE_CHECKING:
+    from pytest_pareto.measuring.recorder import Recorder
 
 __all__ = ["pareto"]
 
@@ -31,14 +36,20 @@ def pytest_load_initial_conftests(args: list[str]) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    from pytest_pareto.plugin import session
+
     session.start(config)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    from pytest_pareto.plugin import session
+
     session.stop(config)
 
 
 @pytest.fixture
 def pareto(request: pytest.FixtureRequest) -> Recorder:
     """Measure a call and record metrics: ``pareto(fn, *args)``, ``pareto.record(...)``."""
+    from pytest_pareto.plugin import session
+
     return session.recorder_for(request)

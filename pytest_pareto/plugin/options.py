@@ -9,7 +9,7 @@ import argparse
 
 import pytest
 
-from pytest_pareto.judging.stats import DEFAULT_ALPHA, DEFAULT_PROCESSES
+from pytest_pareto.judging.sequential import DEFAULT_ALPHA, DEFAULT_PROCESSES
 from pytest_pareto.model.machine import Matching
 from pytest_pareto.store.locks import LOCK_TIMEOUT_S
 

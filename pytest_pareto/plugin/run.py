@@ -11,21 +11,16 @@ from __future__ import annotations
 import pytest
 
 from pytest_pareto.frontier.pipeline import JudgeContext
-from pytest_pareto.model.machine import current_machine
 from pytest_pareto.model.metrics import MetricRegistry
 from pytest_pareto.plugin.derived import DerivedNotes
 from pytest_pareto.plugin.groups import GroupRun
-from pytest_pareto.plugin.hardware import configured_probes
 from pytest_pareto.plugin.judging import Judge
 from pytest_pareto.plugin.measured import MeasuredTests, MeasuringFor
 from pytest_pareto.plugin.replication.controller import ReplicationController
 from pytest_pareto.plugin.replication.replica import Replica
 from pytest_pareto.plugin.results import RunResults
-from pytest_pareto.plugin.settings import RunSettings
-from pytest_pareto.plugin.temp_files import StaleTempFiles
+from pytest_pareto.plugin.run_inputs import RunInputs
 from pytest_pareto.plugin.xdist import measure_guard
-from pytest_pareto.probes import Probe, builtin_probes
-from pytest_pareto.probes.probe_report import header_lines
 from pytest_pareto.replication.provenance import git_commit
 from pytest_pareto.store.baseline_files import Store
 
@@ -35,13 +30,13 @@ __all__ = ["MeasuringRun"]
 class MeasuringRun:
     """Where and how this run judges, what it measures with, and its topic objects."""
 
-    def __init__(self, config: pytest.Config, settings: RunSettings, results: RunResults):
+    def __init__(self, config: pytest.Config, inputs: RunInputs, results: RunResults):
         self.config = config
-        self.settings = settings
-        self.probes = _probes(config, settings)
+        self.settings = settings = inputs.settings
+        self.probes = inputs.probes
         self.registry = _registry(config)
         self.context = JudgeContext(
-            Store(settings.store), current_machine(), settings.matching, settings.default_tolerance
+            Store(settings.store), inputs.machine, settings.matching, settings.default_tolerance
         )
         self._commit: str | bool | None = False
         self.replica: Replica | None = None
@@ -69,7 +64,6 @@ class MeasuringRun:
         )
         self.groups = GroupRun(config, settings, self.context, results)
         self.notes = DerivedNotes()
-        self.temp_files = StaleTempFiles(self.context.store.root)
 
     def commit(self) -> str | None:
         """The checked-out commit of the rootdir (looked up once, when first needed)."""
@@ -86,27 +80,9 @@ class MeasuringRun:
             found.append((self.replication, "pareto-replication"))
         return found
 
-    def header_lines(self) -> list[str]:
-        settings = self.settings
-        return [
-            f"pareto: store {self.context.store.root}, "
-            f"mode {'update' if settings.update else 'judge'}, "
-            f"strict {'on' if settings.strict else 'off'}, "
-            f"machine matching {settings.matching.value}",
-            f"pareto machine: {self.context.machine.summary()}",
-            *header_lines(self.probes),
-        ]
-
     def close(self) -> None:
         if self.replication is not None:
             self.replication.close()
-
-
-def _probes(config: pytest.Config, settings: RunSettings) -> list[Probe]:
-    probes: list[Probe] = builtin_probes()
-    for extra in config.pluginmanager.hook.pytest_pareto_add_probes(config=config):
-        probes.extend(extra)
-    return configured_probes(probes, settings)
 
 
 def _registry(config: pytest.Config) -> MetricRegistry:

@@ -15,35 +15,43 @@ reports), not a replica.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 
-from pytest_pareto.measuring.options import MARKER_ARGUMENTS
-from pytest_pareto.measuring.recorder import Recorder
-from pytest_pareto.plugin.accepting import accept_verdicts
-from pytest_pareto.plugin.benchmark_alias import BenchmarkAlias, check_no_benchmark_plugin
-from pytest_pareto.plugin.notebooks import NotebookCollector, NotebookRunner
-from pytest_pareto.plugin.payload import Payload
-from pytest_pareto.plugin.reports import ReportFiles
-from pytest_pareto.plugin.results import FAILED_AFTER_JUDGING, RunResults
-from pytest_pareto.plugin.run import MeasuringRun
-from pytest_pareto.plugin.settings import Settings
-from pytest_pareto.plugin.xdist import header_lines, is_xdist_worker
-from pytest_pareto.reports.run_report import RunReport
+from pytest_pareto.plugin.settings import Settings, parse_run
+
+if TYPE_CHECKING:
+    from pytest_pareto.measuring.recorder import Recorder
+    from pytest_pareto.plugin.reports import ReportFiles
+    from pytest_pareto.plugin.results import RunResults
+    from pytest_pareto.plugin.run import MeasuringRun
+    from pytest_pareto.plugin.run_inputs import RunInputs
+    from pytest_pareto.plugin.temp_files import StaleTempFiles
+    from pytest_pareto.reports.run_report import RunReport
 
 __all__ = ["ParetoSession", "recorder_for", "start", "stop"]
 
 SESSION_PLUGIN_NAME = "pareto-session"
 session_key = pytest.StashKey["ParetoSession"]()
 
-MARKER_HELP = (
-    f"pareto({', '.join(f'{name}=...' for name in MARKER_ARGUMENTS)}): measure this test and "
-    "judge it against its stored Pareto frontier. Without the `pareto` fixture the test "
-    "function itself is measured."
-)
+
+def marker_help(config: pytest.Config) -> str:
+    """The ``pareto`` marker's line; its arguments are listed only where shown (``--markers``),
+    as listing them imports the measuring core."""
+    if not getattr(config.option, "markers", False):
+        return "pareto(...): measure this test and judge it against its stored Pareto frontier."
+    from pytest_pareto.measuring.options import MARKER_ARGUMENTS
+
+    return (
+        f"pareto({', '.join(f'{name}=...' for name in MARKER_ARGUMENTS)}): measure this test "
+        "and judge it against its stored Pareto frontier. Without the `pareto` fixture the "
+        "test function itself is measured."
+    )
 
 
 def start(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", MARKER_HELP)
+    config.addinivalue_line("markers", marker_help(config))
     session = ParetoSession(config, Settings.parse(config))
     config.stash[session_key] = session
     session.register_plugins()
@@ -60,9 +68,20 @@ def recorder_for(request: pytest.FixtureRequest) -> Recorder:
     """The ``pareto`` fixture's value: a recorder that measures, or one that does nothing
     (``--pareto-disable``)."""
     session = request.config.stash.get(session_key, None)
-    if session is None or session.run is None:
+    run = session.measuring() if session is not None else None
+    if run is None:
+        from pytest_pareto.measuring.recorder import Recorder
+
         return Recorder(request.node.nodeid, enabled=False)
-    return session.run.tests.new_recorder(request.node)
+    return run.tests.new_recorder(request.node)
+
+
+def is_measured_item(item: pytest.Item, *, benchmark_fixture: bool) -> bool:
+    """Whether ``item`` is measured: the ``pareto`` marker or a measuring fixture."""
+    names = getattr(item, "fixturenames", ())
+    if "pareto" in names or (benchmark_fixture and "benchmark" in names):
+        return True
+    return item.get_closest_marker("pareto") is not None
 
 
 class ParetoSession:
@@ -71,28 +90,85 @@ class ParetoSession:
     def __init__(self, config: pytest.Config, settings: Settings) -> None:
         self.config = config
         self.settings = settings
-        self.results = RunResults()
-        self.run = (
-            MeasuringRun(config, settings.run, self.results) if settings.run is not None else None
-        )
-        in_replica = self.run is not None and self.run.replica is not None
-        self.writes_results = not (is_xdist_worker(config) or in_replica)
+        self.run: MeasuringRun | None = None
+        """The measuring part, once built (:meth:`measuring`); ``None`` until then."""
+        self._results: RunResults | None = None
+        self.temp_files: StaleTempFiles | None = None
+        self._inputs: RunInputs | None = None
+        self._unusable = False
+        """The run's settings could not be parsed (said once, as a usage error)."""
+        # Inline (not plugin.xdist): that module imports the measuring core.
+        in_xdist_worker = hasattr(config, "workerinput")
+        in_replica = settings.replica and not settings.disabled
+        self.writes_results = not (in_xdist_worker or in_replica)
         """Whether this process accepts, reports and sums up the run's results."""
-        self.report_files = ReportFiles(config.invocation_params.dir, settings.reports)
+        self._report_files: ReportFiles | None = None
         self._registered: list[object] = []
+
+    @property
+    def results(self) -> RunResults:
+        if self._results is None:
+            from pytest_pareto.plugin.results import RunResults
+
+            self._results = RunResults()
+        return self._results
+
+    @property
+    def report_files(self) -> ReportFiles:
+        if self._report_files is None:
+            from pytest_pareto.plugin.reports import ReportFiles
+
+            self._report_files = ReportFiles(
+                self.config.invocation_params.dir, self.settings.reports
+            )
+        return self._report_files
+
+    def inputs(self) -> RunInputs | None:
+        """The run's settings, probes and machine, built on first use; ``None`` with
+        ``--pareto-disable``. Raises :class:`pytest.UsageError` (once) for a value of the
+        run's settings that cannot be parsed."""
+        if self._inputs is None and not (self.settings.disabled or self._unusable):
+            self._unusable = True
+            run_settings = parse_run(self.config)
+            from pytest_pareto.plugin.run_inputs import RunInputs
+
+            self._inputs = RunInputs.build(self.config, run_settings)
+            self._unusable = False
+        return self._inputs
+
+    def measuring(self) -> MeasuringRun | None:
+        """The measuring part of the run, built and registered on first use; ``None`` with
+        ``--pareto-disable`` (or settings that cannot be parsed, see :meth:`inputs`)."""
+        inputs = self.inputs()
+        if self.run is None and inputs is not None:
+            from pytest_pareto.plugin.run import MeasuringRun
+
+            self.run = MeasuringRun(self.config, inputs, self.results)
+            self._register(self.run.plugins())
+        return self.run
 
     def register_plugins(self) -> None:
         plugins: list[tuple[object, str]] = [(self, SESSION_PLUGIN_NAME)]
         settings = self.settings
-        if settings.notebooks:
-            registry = self.run.registry if self.run is not None else None
-            runner = NotebookRunner(settings.notebook_timeout, settings.notebook_kernel, registry)
-            plugins.append((NotebookCollector(runner), "pareto-notebooks"))
         if settings.benchmark_fixture:
+            from pytest_pareto.plugin.benchmark_alias import (
+                BenchmarkAlias,
+                check_no_benchmark_plugin,
+            )
+
             check_no_benchmark_plugin(self.config)
             plugins.append((BenchmarkAlias(), "pareto-benchmark-alias"))
-        if self.run is not None:
-            plugins += self.run.plugins()
+        self._register(plugins)
+        if settings.replica or settings.notebooks:
+            self.measuring()  # a replica measures; notebooks need the run's metrics
+        if settings.notebooks:
+            from pytest_pareto.plugin.notebooks import NotebookCollector, NotebookRunner
+
+            registry = self.run.registry if self.run is not None else None
+            runner = NotebookRunner(settings.notebook_timeout, settings.notebook_kernel, registry)
+            self._register([(NotebookCollector(runner), "pareto-notebooks")])
+
+    def _register(self, plugins: list[tuple[object, str]]) -> None:
         for plugin, name in plugins:
             self.config.pluginmanager.register(plugin, name)
             self._registered.append(plugin)
@@ -107,36 +183,55 @@ class ParetoSession:
     # -- hooks ---------------------------------------------------------------------------
 
     def pytest_report_header(self, config: pytest.Config) -> list[str]:
-        if self.run is None:
-            return []
-        return [*header_lines(config, self.run.settings), *self.run.header_lines()]
+        inputs = self.inputs()  # the header shows the machine and the probes
+        return [] if inputs is None else inputs.header_lines(config)
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
-        if self.run is not None and self.writes_results:
-            self.run.temp_files.remove()
+        if not self.settings.disabled and self.writes_results:
+            from pytest_pareto.plugin.temp_files import StaleTempFiles
+
+            self.temp_files = StaleTempFiles(self.settings.store)
+            self.temp_files.remove()
+
+    def pytest_itemcollected(self, item: pytest.Item) -> None:
+        if self.run is None and is_measured_item(
+            item, benchmark_fixture=self.settings.benchmark_fixture
+        ):
+            self.measuring()
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if getattr(report, "pareto", None) is None:
+            return
+        from pytest_pareto.plugin.payload import Payload
+
         payload = Payload.of(report)
-        if payload is None or self.run is None:
+        run = self.measuring() if payload is not None else None
+        if payload is None or run is None:
             return
         if payload.notes:
-            self.run.notes.add(report.nodeid, list(payload.notes))
+            run.notes.add(report.nodeid, list(payload.notes))
         if payload.verdict is None:
             return
         self.results.verdicts.append(payload.verdict)
         if payload.group is not None:
             # A variant is accepted with its group, at session end.
-            self.run.groups.add(report.nodeid, payload, failed=report.failed)
+            run.groups.add(report.nodeid, payload, failed=report.failed)
             self.results.not_accepted.setdefault(report.nodeid, f"in group {payload.group!r}")
         elif report.failed:
+            from pytest_pareto.plugin.results import FAILED_AFTER_JUDGING
+
             self.results.not_accepted.setdefault(report.nodeid, FAILED_AFTER_JUDGING)
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if not self.writes_results:
             return
+        if self.settings.reports:
+            self.measuring()  # the report names the commit and the machine
         run = self.run
         if run is not None:
             if run.settings.update:
+                from pytest_pareto.plugin.accepting import accept_verdicts
+
                 accept_verdicts(self.results, run.context.store, self.config)
                 if self.results.errors:
                     session.exitstatus = pytest.ExitCode.TESTS_FAILED
@@ -145,6 +240,8 @@ class ParetoSession:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
     def run_report(self) -> RunReport:
+        from pytest_pareto.reports.run_report import RunReport
+
         run = self.run
         if run is None:
             return RunReport(verdicts=(), mode="disabled")
@@ -169,8 +266,10 @@ class ParetoSession:
             )
             if run.replication is not None:
                 run.replication.write_summary(terminalreporter, self.results.verdicts)
-            run.temp_files.write_summary(terminalreporter)
-        self.report_files.write_summary(terminalreporter)
+        if self.temp_files is not None:
+            self.temp_files.write_summary(terminalreporter)
+        if self.settings.reports:
+            self.report_files.write_summary(terminalreporter)
         if run is not None:
             run.notes.write_summary(terminalreporter)
             run.groups.write_summary(terminalreporter)

@@ -1,7 +1,10 @@
-"""The plugin's settings: every option and ini value, parsed once at configure time.
+"""The plugin's settings: every option and ini value, parsed once.
 
 Nothing else reads ``config.getoption`` or ``config.getini`` for the plugin's own options. A
 value that cannot be parsed stops the run with a usage error saying which value and why.
+:class:`Settings` is parsed at configure time; :class:`RunSettings`, what measuring and judging
+use, when the run first needs them (:func:`parse_run`: the pytest header, or the first
+measured test), so that a run that measures nothing does not import the measuring core.
 """
 
 from __future__ import annotations
@@ -9,27 +12,28 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from pytest_pareto.errors import ConfigError, MeasurementError
-from pytest_pareto.judging.stats import SequentialDesign
-from pytest_pareto.measuring.measure import MeasureOptions
-from pytest_pareto.model.machine import Matching
-from pytest_pareto.model.metrics import Tolerance
 from pytest_pareto.plugin.options import (
     BENCHMARK_FIXTURE_INI,
     SERIALIZE_INI,
     TIMEOUT_INI,
     UPDATE_PROCESSES,
 )
-from pytest_pareto.probes.energy_estimate import CpuPower, parse_tdp
-from pytest_pareto.replication.schedule import ReplicaRequest
-from pytest_pareto.replication.worktree import resolve_commit
-from pytest_pareto.reports.run_report import REPORT_SUFFIXES
-from pytest_pareto.reports.staleness import parse_age
 
-__all__ = ["PROCESSES_ENV", "RunSettings", "Settings"]
+if TYPE_CHECKING:
+    # Imported where used, and only when used: every pytest run parses the settings.
+    from pytest_pareto.judging.sequential import SequentialDesign
+    from pytest_pareto.measuring.measure import MeasureOptions
+    from pytest_pareto.model.machine import Matching
+    from pytest_pareto.model.metrics import Tolerance
+    from pytest_pareto.probes.energy_estimate import CpuPower
+    from pytest_pareto.replication.schedule import ReplicaRequest
+
+__all__ = ["PROCESSES_ENV", "RunSettings", "Settings", "parse_run", "store_path"]
 
 PROCESSES_ENV = "PYTEST_PARETO_PROCESSES"
 """Environment variable that replaces the ini option ``pareto_processes`` (e.g. ``1`` for a
@@ -67,6 +71,8 @@ class RunSettings:
 
     def design(self, processes: int | None) -> SequentialDesign:
         """The sequential design of a test whose marker asks for ``processes``."""
+        from pytest_pareto.judging.sequential import SequentialDesign
+
         most = self.processes or processes or self.default_processes
         if self.update:
             most = min(most, UPDATE_PROCESSES)
@@ -75,15 +81,19 @@ class RunSettings:
     @classmethod
     def parse(cls, config: pytest.Config) -> RunSettings:
         """Raises :class:`ConfigError` or :class:`MeasurementError` saying what is wrong."""
+        from pytest_pareto.measuring.measure import MeasureOptions
+        from pytest_pareto.model.machine import Matching
+        from pytest_pareto.model.metrics import Tolerance
+        from pytest_pareto.reports.staleness import parse_age
+
         strict = config.getoption("pareto_strict")
-        store = config.getoption("pareto_store") or config.getini("pareto_store")
         replica_file = config.getoption("pareto_replica")
         update = bool(config.getoption("pareto_update"))
         tdp = str(config.getini("pareto_cpu_tdp")).strip()
         return cls(
             update=update,
             strict=strict if strict is not None else bool(config.getini("pareto_strict")),
-            store=Path(config.rootpath, store),
+            store=store_path(config),
             matching=Matching.parse(
                 config.getoption("pareto_machine") or config.getini("pareto_machine")
             ),
@@ -98,9 +108,9 @@ class RunSettings:
             process_max_time=_positive_float(config, "pareto_process_max_time"),
             max_age_s=parse_age(str(config.getini("pareto_baseline_max_age"))),
             against=None if replica_file else _against(config, update),
-            replica=ReplicaRequest.load(replica_file) if replica_file else None,
+            replica=_replica_request(replica_file) if replica_file else None,
             energy_estimate=bool(config.getini("pareto_energy_estimate")),
-            cpu_power=parse_tdp(tdp) if tdp else None,
+            cpu_power=_cpu_power(tdp) if tdp else None,
             serialize_measurements=bool(config.getini(SERIALIZE_INI)),
             measure_lock_timeout=_lock_timeout(config),
         )
@@ -116,39 +126,46 @@ class Settings:
     notebook_timeout: int
     notebook_kernel: str
     benchmark_fixture: bool
-    run: RunSettings | None
-    """What measuring and judging use; ``None`` with ``--pareto-disable``."""
-
-    @property
-    def disabled(self) -> bool:
-        return self.run is None
+    disabled: bool
+    """``--pareto-disable``: nothing is measured or judged."""
+    replica: bool
+    """``--pareto-replica``: this process is a replica (it measures from the start)."""
+    store: Path
 
     @classmethod
     def parse(cls, config: pytest.Config) -> Settings:
         """Parse every value; one that cannot be parsed is a :class:`pytest.UsageError`."""
         reports = tuple(str(path) for path in config.getoption("pareto_report"))
-        for path in reports:
-            if Path(path).suffix.lower() not in REPORT_SUFFIXES:
-                raise pytest.UsageError(
-                    f"--pareto-report {path}: name the file with one of "
-                    f"{', '.join(REPORT_SUFFIXES)} to choose the format"
-                )
+        if reports:
+            _check_report_names(reports)
         try:
             timeout = int(float(config.getini("pareto_notebook_timeout")))
         except ValueError:
             raise pytest.UsageError("ini pareto_notebook_timeout must be a number") from None
-        try:
-            run = None if config.getoption("pareto_disable") else RunSettings.parse(config)
-        except (ConfigError, MeasurementError) as exc:
-            raise pytest.UsageError(f"pytest-pareto: {exc}") from None
         return cls(
             reports=reports,
             notebooks=bool(config.getoption("pareto_notebooks")),
             notebook_timeout=timeout,
             notebook_kernel=str(config.getini("pareto_notebook_kernel")),
             benchmark_fixture=bool(config.getini(BENCHMARK_FIXTURE_INI)),
-            run=run,
+            disabled=bool(config.getoption("pareto_disable")),
+            replica=bool(config.getoption("pareto_replica")),
+            store=store_path(config),
         )
+
+
+def parse_run(config: pytest.Config) -> RunSettings:
+    """What a measuring run measures and judges with; a value that cannot be parsed is a
+    :class:`pytest.UsageError`."""
+    try:
+        return RunSettings.parse(config)
+    except (ConfigError, MeasurementError) as exc:
+        raise pytest.UsageError(f"pytest-pareto: {exc}") from None
+
+
+def store_path(config: pytest.Config) -> Path:
+    """The baseline store: ``--pareto-store`` or the ini ``pareto_store``, from the rootdir."""
+    return Path(config.rootpath, config.getoption("pareto_store") or config.getini("pareto_store"))
 
 
 def _seconds(config: pytest.Config, name: str) -> float:
@@ -203,6 +220,8 @@ def _against(config: pytest.Config, update: bool) -> str | None:
             "use one at a time"
         )
     if against:
+        from pytest_pareto.replication.worktree import resolve_commit
+
         resolve_commit(config.rootpath, against)  # a bad ref stops the run right away
     return against
 
@@ -214,3 +233,26 @@ def _lock_timeout(config: pytest.Config) -> float:
     except ValueError:
         raise ConfigError(f"ini {TIMEOUT_INI} must be a number of seconds, got {text!r}") from None
     return timeout if timeout > 0 else -1
+
+
+def _check_report_names(reports: tuple[str, ...]) -> None:
+    from pytest_pareto.reports.run_report import REPORT_SUFFIXES
+
+    for path in reports:
+        if Path(path).suffix.lower() not in REPORT_SUFFIXES:
+            raise pytest.UsageError(
+                f"--pareto-report {path}: name the file with one of "
+                f"{', '.join(REPORT_SUFFIXES)} to choose the format"
+            )
+
+
+def _replica_request(path: str) -> ReplicaRequest:
+    from pytest_pareto.replication.schedule import ReplicaRequest
+
+    return ReplicaRequest.load(path)
+
+
+def _cpu_power(tdp: str) -> CpuPower:
+    from pytest_pareto.probes.energy_estimate import parse_tdp
+
+    return parse_tdp(tdp)

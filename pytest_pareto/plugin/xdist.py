@@ -10,13 +10,16 @@ workers run ordinary tests and deterministic measurements.
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING
 
 import pytest
 
-from pytest_pareto.measuring.recorder import MeasureGuard
 from pytest_pareto.plugin.options import SERIALIZE_INI
 from pytest_pareto.plugin.settings import RunSettings
 from pytest_pareto.store.locks import measurement_lock
+
+if TYPE_CHECKING:
+    from pytest_pareto.measuring.recorder import MeasureGuard
 
 __all__ = ["header_lines", "is_xdist_controller", "is_xdist_worker", "measure_guard"]
 

@@ -2,10 +2,11 @@
 
 The process is the unit of replication for noisy metrics. Starting an interpreter with the
 test framework costs about a second, so one replica process measures every still-undecided
-test once (a *batch*); after each look of the :class:`~pytest_pareto.judging.stats.SequentialDesign`
-only the tests that are still undecided go on. When a baseline is measured in the same run
-(``--pareto-against``), reference and candidate batches alternate in the order R C C R R C…,
-so that a drift of the host hits both sides alike.
+test once (a *batch*); after each look of the
+:class:`~pytest_pareto.judging.sequential.SequentialDesign` only the tests that are still
+undecided go on. When a baseline is measured in the same run (``--pareto-against``),
+reference and candidate batches alternate in the order R C C R R C…, so that a drift of the
+host hits both sides alike.
 
 This module knows nothing of pytest: a batch is run by a callable the caller provides (the
 pytest layer re-invokes pytest on the node ids with a hidden replica option), and each replica
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_pareto.errors import MeasurementError
-from pytest_pareto.judging.stats import SequentialDesign
+from pytest_pareto.judging.sequential import SequentialDesign
 from pytest_pareto.model.metrics import Metric
 from pytest_pareto.model.points import Observation, Sample
 from pytest_pareto.replication.progress import ProgressSink

@@ -10,7 +10,7 @@ from pytest_pareto.errors import BaselineFileError
 from pytest_pareto.frontier.groups import baseline_id
 from pytest_pareto.frontier.maintenance import comparable_points
 from pytest_pareto.frontier.pipeline import JudgeContext
-from pytest_pareto.judging.stats import SequentialDesign
+from pytest_pareto.judging.sequential import SequentialDesign
 from pytest_pareto.model.metrics import MetricRegistry
 from pytest_pareto.model.points import TestBaseline
 from pytest_pareto.plugin.keys import is_measured, options_of
