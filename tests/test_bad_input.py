@@ -115,12 +115,14 @@ def test_bad_values_and_unknown_metric_names_fail_their_tests(pytester: pytest.P
     )
     output = result.stdout.str()
     assert (
-        "pareto: test_m.py::test_unknown_gating_metric: @pytest.mark.pareto names metric 'los', "
-        "which this test neither measured nor recorded; it has: loss"
+        "pareto: test_m.py::test_unknown_gating_metric: @pytest.mark.pareto: unknown metric "
+        "'los' (did you mean loss?): no probe measures it, no plugin registers it and the test "
+        "does not record it; it has: loss"
     ) in output
     assert (
-        "pareto: test_m.py::test_unknown_tolerance_metric: @pytest.mark.pareto names metric "
-        "'acuracy', which this test neither measured nor recorded; it has: accuracy"
+        "pareto: test_m.py::test_unknown_tolerance_metric: @pytest.mark.pareto: unknown metric "
+        "'acuracy' (did you mean accuracy?): no probe measures it, no plugin registers it and "
+        "the test does not record it; it has: accuracy"
     ) in output
 
 
