@@ -116,8 +116,8 @@ def test_bad_values_and_unknown_metric_names_fail_their_tests(pytester: pytest.P
     output = result.stdout.str()
     assert (
         "pareto: test_m.py::test_unknown_gating_metric: @pytest.mark.pareto: unknown metric "
-        "'los' (did you mean loss or flops?): no probe measures it, no plugin registers it and the test "
-        "does not record it; it has: loss"
+        "'los' (did you mean loss or flops?): no probe measures it, no plugin registers it and "
+        "the test does not record it; it has: loss"
     ) in output
     assert (
         "pareto: test_m.py::test_unknown_tolerance_metric: @pytest.mark.pareto: unknown metric "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from conftest import ACCURACY, FLOPS, make_point
+from conftest import ACCURACY, FLOPS, LOSS, make_point
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -249,3 +249,22 @@ def test_after_accepting_the_same_result_passes_and_the_front_stays_non_dominate
             pair = verdict_of(a, b, policy=policy)
             assert pair.decisive is not None
             assert pair.decisive.dominance in (Dominance.NO_DOMINANCE,), (a.values(), b.values())
+
+
+def test_an_equal_result_that_measures_a_new_metric_supersedes_the_point() -> None:
+    """A metric added to the test must reach the frontier: equal where both measured, the
+    result with the extra metric replaces the stored point instead of being logged."""
+    old = make_point({"flops": 100, "accuracy": 0.9}, recorded_at="2026-01-01T00:00:00Z")
+    baseline = TestBaseline("t.py::test", METRICS, (old,))
+    richer = make_point(
+        {"flops": 101, "accuracy": 0.9, "loss": 0.3}, recorded_at="2026-01-02T00:00:00Z"
+    )
+    metrics = {**METRICS, "loss": LOSS}
+    verdict = judge("t.py::test", richer, [old], metrics, FIVE_PERCENT)
+    updated, change = accept_point(
+        baseline, "t.py::test", richer, verdict.metrics, departures(verdict)
+    )
+    assert [p.id for p in updated.points] == [richer.id]
+    assert [p.id for p in change.superseded] == [old.id]
+    assert change.added
+    assert "superseded 1 (equal, measuring fewer metrics)" in change.describe()

@@ -63,12 +63,14 @@ def baseline_id(test_id: str, group: str | None) -> str:
 
 
 def group_departures(
-    variant: str, against: Iterable[tuple[Point, Dominance]]
+    variant: str,
+    against: Iterable[tuple[Point, Dominance]],
+    metrics: frozenset[str] = frozenset(),
 ) -> tuple[Departures, Point | None]:
     """Which stored points leave if ``variant``'s new point is accepted, and the point of
     another variant that dominates it (then it is not added), from the new point's dominance
     against each stored point. A stored point of the same variant equal to the new one stays
-    and the new point is not added."""
+    and the new point is not added, unless the new point measures ``metrics`` it lacks."""
     leaving: dict[str, str] = {}
     equal: str | None = None
     blocker: Point | None = None
@@ -77,6 +79,8 @@ def group_departures(
             event = DEPARTURE_EVENTS.get(dominance)
             if event is not None:
                 leaving[point.id] = event
+            elif dominance is Dominance.EQUAL and metrics - point.metric_names:
+                leaving[point.id] = "superseded"
             elif dominance is Dominance.EQUAL and equal is None:
                 equal = point.id
         elif dominance is Dominance.LEFT_DOMINATES:
@@ -99,6 +103,7 @@ class GroupChange:
     """The variant's stored point equal to the candidate within tolerance: it stays."""
     retired: tuple[Point, ...] = ()
     pruned: tuple[Point, ...] = ()
+    superseded: tuple[Point, ...] = ()
     size: int = 0
     """Points on the group's frontier afterwards (every machine)."""
 
@@ -116,6 +121,7 @@ class GroupChange:
             equal_to=self.equal_to,
             retired=self.retired,
             pruned=self.pruned,
+            superseded=self.superseded,
             kept=self.size - (1 if self.added else 0),
         )
 
@@ -159,7 +165,7 @@ def accept_variant(
         comparison = compare_points(labelled, point, merged, policy)
         if comparison is not None:
             pairs.append((point, comparison.dominance))
-    leaving, blocker = group_departures(variant, pairs)
+    leaving, blocker = group_departures(variant, pairs, labelled.metric_names)
     kept, gone, history = remove_departing(baseline, leaving.leaving, at)
     equal = next((p for p in kept if p.id == leaving.equal_to), None)
     points: tuple[Point, ...] = tuple(kept)
@@ -182,6 +188,7 @@ def accept_variant(
         equal_to=equal if blocker is None else None,
         retired=tuple(gone["retired"]),
         pruned=tuple(gone["pruned"]),
+        superseded=tuple(gone["superseded"]),
         size=len(points),
     )
     return updated, change

@@ -193,7 +193,7 @@ def front_after_accepting(verdict: Verdict) -> list[Point]:
     blocker = None
     if any(point.variant is not None for point in stored):
         pairs = [(pc.reference, pc.dominance) for pc in verdict.against]
-        leaving, blocker = group_departures(verdict.test_id, pairs)
+        leaving, blocker = group_departures(verdict.test_id, pairs, verdict.candidate.metric_names)
     else:
         leaving = departures(verdict)
     kept = [p for p in stored if p.id not in leaving.leaving]

@@ -42,6 +42,9 @@ class FrontierChange:
     """Stored points that were better than the accepted one (an accepted regression)."""
     pruned: tuple[Point, ...] = ()
     """Stored points the accepted one dominates."""
+    superseded: tuple[Point, ...] = ()
+    """Stored points equal to the accepted one where both measured, which measured fewer
+    metrics: the accepted one replaces them."""
     kept: int = 0
     """Stored points left in place (trade-offs, other machines), ``equal_to`` included."""
     regressions: Mapping[str, str] = field(default_factory=dict)
@@ -63,6 +66,8 @@ class FrontierChange:
             parts.append(f"retired {point.id} (an accepted regression{why})")
         if self.pruned:
             parts.append(f"pruned {len(self.pruned)}")
+        if self.superseded:
+            parts.append(f"superseded {len(self.superseded)} (equal, measuring fewer metrics)")
         parts.append(f"{size} point{'s' if size != 1 else ''} on the frontier")
         return ", ".join(parts)
 
@@ -148,17 +153,23 @@ def departures(verdict: Verdict) -> Departures:
 
     Points that dominate (or may dominate) the candidate retire -- an accepted regression,
     reported with the metrics it is worse on -- and points it dominates are pruned. A point
-    equal to the candidate within tolerance stays and the candidate is not added; trade-off
-    points stay.
+    equal to the candidate within tolerance stays and the candidate is not added, unless the
+    candidate measures metrics the point lacks (a metric added to the test): then the
+    candidate supersedes it. Trade-off points stay.
     """
     leaving = {
         pc.reference.id: DEPARTURE_EVENTS[pc.dominance]
         for pc in verdict.against
         if pc.dominance in DEPARTURE_EVENTS
     }
-    equal = next(
-        (pc.reference.id for pc in verdict.against if pc.dominance is Dominance.EQUAL), None
-    )
+    equal = None
+    for pc in verdict.against:
+        if pc.dominance is not Dominance.EQUAL:
+            continue
+        if verdict.candidate.metric_names - pc.reference.metric_names:
+            leaving[pc.reference.id] = "superseded"
+        elif equal is None:
+            equal = pc.reference.id
     regressions = {
         pc.reference.id: _worse_metrics(pc)
         for pc in verdict.against
@@ -172,7 +183,7 @@ def remove_departing(
 ) -> tuple[list[Point], dict[str, list[Point]], list[HistoryEntry]]:
     """The stored points that stay, those that leave (by event) and the history with the
     leaving points appended; ``drop`` is a point id that leaves without an event."""
-    gone: dict[str, list[Point]] = {"retired": [], "pruned": []}
+    gone: dict[str, list[Point]] = {"retired": [], "pruned": [], "superseded": []}
     kept = []
     for point in baseline.points:
         event = leaving.get(point.id)
@@ -221,6 +232,7 @@ def accept_point(
         equal_to=equal,
         retired=tuple(gone["retired"]),
         pruned=tuple(gone["pruned"]),
+        superseded=tuple(gone["superseded"]),
         kept=len(kept),
         regressions={p.id: leaving.regressions.get(p.id, "") for p in gone["retired"]},
     )

@@ -47,6 +47,7 @@ def change_to_json(change: FrontierChange) -> dict[str, Any]:
         "added": change.candidate.to_json(),
         "retired": [p.to_json() for p in change.retired],
         "pruned": [p.to_json() for p in change.pruned],
+        "superseded": [p.to_json() for p in change.superseded],
         "kept": change.kept,
     }
     if change.equal_to is not None:
@@ -67,6 +68,7 @@ def change_from_json(data: Mapping[str, Any], where: str) -> FrontierChange:
         equal_to=Point.from_json(equal, f"{where}, equal_to") if equal is not None else None,
         retired=points("retired"),
         pruned=points("pruned"),
+        superseded=points("superseded"),
         kept=int(data.get("kept", 0)),
         regressions={str(k): str(v) for k, v in data.get("regressions", {}).items()},
     )
