@@ -17,6 +17,7 @@ from pytest_pareto.cli import (
     export,
     history,
     import_benchmark,
+    merge_driver,
     plot,
     probes,
     prune,
@@ -37,6 +38,7 @@ COMMANDS: tuple[Command, ...] = (
     export.COMMAND,
     prune.COMMAND,
     import_benchmark.COMMAND,
+    merge_driver.COMMAND,
 )
 
 

@@ -344,12 +344,16 @@ class Observation:
         size = len(per_process)
         counts = _counts(data.get("rounds"), size, f"{where}: 'rounds'")
         spreads = _numbers(data.get("spread"), f"{where}: 'spread'")
-        calibration = data.get("calibration")
-        scales = None if calibration is None else _numbers(calibration, f"{where}: 'calibration'")
         if len(spreads) != size or min(spreads) < 0:
             raise ConfigError(f"{where}: 'spread' must hold one number >= 0 per process")
-        if scales is not None and (len(scales) != size or min(scales) <= 0):
-            raise ConfigError(f"{where}: 'calibration' must hold one time > 0 per process")
+        calibration = data.get("calibration")
+        scales = None
+        if calibration is not None:
+            if not isinstance(calibration, list) or len(calibration) != size:
+                raise ConfigError(f"{where}: 'calibration' must hold one time per process")
+            scales = _numbers(calibration, f"{where}: 'calibration'")
+            if min(scales) <= 0:
+                raise ConfigError(f"{where}: 'calibration' must hold one time per process, > 0")
         return cls.from_summaries(per_process, counts, spreads, scales, censored)
 
 

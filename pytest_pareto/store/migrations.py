@@ -42,14 +42,14 @@ def _spread(rounds: list[float], median: float) -> float:
     return float(f"{statistics.median([abs(v - median) for v in rounds]):.2g}")
 
 
-def _compact_metric(data: dict[str, Any], where: str) -> dict[str, Any]:
+def _compact_metric(data: object, where: str) -> object:
     """A schema-1 metric (every round of every process) in schema 2 (per process: median,
-    round count, spread)."""
-    processes = data.get("processes")
-    if processes is None:
+    round count, spread). Anything malformed is left for the reader to report."""
+    if not isinstance(data, dict):
         return data
+    processes = data.get("processes")
     if not isinstance(processes, list) or not processes:
-        raise ValueError(f"{where}: 'processes' must be a non-empty list of lists")
+        return data
     compact = {key: value for key, value in data.items() if key != "processes"}
     medians, counts, spreads = [], [], []
     for rounds in processes:
@@ -67,33 +67,46 @@ def _compact_metric(data: dict[str, Any], where: str) -> dict[str, Any]:
 
 def _summary_point(point: dict[str, Any], where: str) -> dict[str, Any]:
     """A schema-1 history point (whole) as the summary schema 2 keeps."""
-    metrics = point.get("metrics", {})
     summary: dict[str, Any] = {
         key: point[key] for key in ("commit", "machine", "recorded_at", "variant") if key in point
     }
-    summary["values"] = {
-        name: _compact_metric(obs, f"{where}, metric {name!r}").get("value")
-        for name, obs in metrics.items()
+    metrics = point.get("metrics")
+    if not isinstance(metrics, dict):
+        return summary
+    compact = {
+        name: _compact_metric(obs, f"{where}, metric {name!r}") for name, obs in metrics.items()
     }
-    censored = sorted(name for name, obs in metrics.items() if obs.get("censored"))
+    summary["values"] = {
+        name: obs.get("value") if isinstance(obs, dict) else obs for name, obs in compact.items()
+    }
+    censored = [
+        name for name, obs in compact.items() if isinstance(obs, dict) and obs.get("censored")
+    ]
     if censored:
-        summary["censored"] = censored
+        summary["censored"] = sorted(censored)
     return summary
+
+
+def _dicts(items: object) -> list[dict[str, Any]]:
+    return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
 
 
 def upgrade_1(data: dict[str, Any]) -> dict[str, Any]:
     """Schema 1 -> 2: points keep per process the median, round count and spread instead of
     every round; history entries keep a summary of their point (a value per metric)."""
-    for name, test in data.get("tests", {}).items():
+    tests = data.get("tests")
+    for name, test in tests.items() if isinstance(tests, dict) else ():
         if not isinstance(test, dict):
             continue
-        for i, point in enumerate(test.get("points", [])):
-            metrics = point.get("metrics", {})
+        for i, point in enumerate(_dicts(test.get("points"))):
+            metrics = point.get("metrics")
+            if not isinstance(metrics, dict):
+                continue
             for metric, obs in metrics.items():
                 metrics[metric] = _compact_metric(
                     obs, f"test {name!r}, point {i}, metric {metric!r}"
                 )
-        for i, entry in enumerate(test.get("history", [])):
+        for i, entry in enumerate(_dicts(test.get("history"))):
             if isinstance(entry.get("point"), dict):
                 entry["point"] = _summary_point(entry["point"], f"test {name!r}, history {i}")
     return data
