@@ -133,8 +133,9 @@ def _merge(args: argparse.Namespace) -> int:
     merged, notes = merge_files(base, ours, theirs, policy, utc_now())
     write_atomically(Path(args.ours), merged.fitted_text())
     changes = [note.describe() for note in notes if note.describe()]
+    count = len(merged.tests)
     print(
-        f"pytest-pareto merge-driver: {args.path}: merged {len(merged.tests)} tests"
+        f"pytest-pareto merge-driver: {args.path}: merged {count} test{'s' if count != 1 else ''}"
         + "".join(f"\n  {change}" for change in changes),
         file=sys.stderr,
     )
