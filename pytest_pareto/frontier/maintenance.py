@@ -31,10 +31,10 @@ __all__ = [
 HISTORY_LIMIT = 200
 """History entries kept per test; the oldest go first."""
 
-HISTORY_BYTES = 32 * 1024
+HISTORY_BYTES = 64 * 1024
 """Bytes of history kept per test (as compact JSON; about 1.7 times that in the indented file),
-the oldest entries going first: about 100 entries of a test with four metrics. With
-:data:`HISTORY_LIMIT` this bounds what a test's history adds to its file."""
+the oldest entries going first: about :data:`HISTORY_LIMIT` entries of a test with four metrics,
+fewer of tests with more. With the count this bounds what a test's history adds to its file."""
 
 _KEY_PLACEHOLDER = "0" * 8  # a machine's name in the file's table, for measuring an entry
 
