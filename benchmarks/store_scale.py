@@ -1,22 +1,31 @@
-"""How long a large store takes to load and judge.
+"""How large a realistic store is, how long it takes to load, and to judge one test or all.
 
-Builds a store of TESTS tests x POINTS frontier points (in MODULES baseline files, as the plugin
-writes them: every point with its machine, commit and metrics), then times:
+Builds a store with pytest-pareto's own writer (``Store.write``: the file format, the machine
+table, history summaries) from points shaped like the ones the plugin stores for a test with
+the default probes and ``--pareto-processes 20``:
 
-* load all: parse and validate every baseline file;
-* load each test: ``Store.load`` of every test id in turn, as the setups of a full run do;
-* judge all: judge one new result per test against its comparable stored points;
-* verdicts to JSON: serialise every verdict (the payload each test report carries);
-* one test: a fresh store, load one test's baseline and judge it (a run of a single test).
+* noisy ``wall_time``, ``cpu_time`` (both speed-calibrated) and ``peak_rss``: 20 processes,
+  each with its median, round count (10-50) and spread; deterministic ``py_alloc_peak``;
+* a trade-off frontier of 1-5 points per test (faster but larger, and so on);
+* 20 history entries per test (runs, pruned and retired points), as summaries;
+
+for TESTS tests in MODULES files (10,000 in 100 by default). Then it times, in seconds:
+
+* ``load_s``: parse and validate every file (``Store.read_file``), the whole store;
+* ``judge_one_s``: a run of one test: a fresh store loads its module (100 tests) and judges a
+  new result against the test's frontier with the plugin's comparators (the rank test and
+  its bootstrap interval for noisy metrics, 20 processes per side);
+* ``judge_all_s``: judge a new result of every test against its frontier (loaded already).
 
 Usage::
 
-    python benchmarks/store_scale.py                     # 10,000 tests x 20 points
-    python benchmarks/store_scale.py --rounds 10         # noisy metrics with 10 rounds each
-    python benchmarks/store_scale.py --tests 1000 --repeat 1
+    python benchmarks/store_scale.py                  # 10,000 tests in 100 modules
+    python benchmarks/store_scale.py --tests 1000 --modules 10
 
-Prints a table; times are the median of --repeat runs, in seconds (wall clock). The machine is
-shared, so expect noise; compare runs taken one after the other.
+Times are the median of --repeat runs (wall clock) on whatever else the machine is doing: say
+the load (``uptime``) with the figures. The last line is machine-readable::
+
+    store-scale: tests=T points=P bytes=B load_s=X judge_one_s=Y judge_all_s=Z
 """
 
 from __future__ import annotations
@@ -30,177 +39,191 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
 
 from pytest_pareto.frontier.maintenance import comparable_points
+from pytest_pareto.judging.dominance import compare_values
+from pytest_pareto.judging.stats import RankComparator, SequentialDesign
 from pytest_pareto.judging.verdict import JudgePolicy, Verdict, judge
 from pytest_pareto.model.machine import Matching, current_machine
-from pytest_pareto.model.metrics import BUILTIN_METRICS, Direction, Metric
-from pytest_pareto.model.points import Observation, Point, Sample, TestBaseline
+from pytest_pareto.model.metrics import BUILTIN_METRICS, Variability
+from pytest_pareto.model.points import HistoryEntry, Observation, Point, TestBaseline
 from pytest_pareto.store.baseline_files import BaselineFile, Store
 
-NOISY = ("wall_time", "cpu_time", "peak_rss")
-ACCURACY = Metric("accuracy", "", Direction.HIGHER)
+PROCESSES = 20
+HISTORY = 20
+CALIBRATED = ("wall_time", "cpu_time")
+METRICS = {name: BUILTIN_METRICS[name] for name in (*CALIBRATED, "peak_rss", "py_alloc_peak")}
+EVENTS = ("run", "run", "run", "pruned", "retired")
+T = TypeVar("T")
 
 
-def _metrics() -> dict[str, Metric]:
-    metrics = {name: BUILTIN_METRICS[name] for name in (*NOISY, "py_alloc_peak")}
-    metrics["accuracy"] = ACCURACY
-    return metrics
+def _ns(seconds: float) -> float:
+    """A time as a clock gives it: whole nanoseconds (per call: divided by the iterations)."""
+    return round(seconds, 9)
 
 
-def _point(rng: random.Random, index: int, rounds: int) -> Point:
-    observations = {
-        name: Observation((Sample(tuple(rng.uniform(1.0, 2.0) for _ in range(rounds))),))
-        for name in NOISY
-    }
-    observations["py_alloc_peak"] = Observation.single(float(rng.randrange(10_000, 1_000_000)))
-    observations["accuracy"] = Observation.single(rng.uniform(0.5, 1.0))
+def _noisy(rng: random.Random, level: float, calibrated: bool) -> Observation:
+    """20 processes as the plugin stores them: median (often the mean of the middle two rounds),
+    round count, spread and, for timed metrics, the calibration loop's median."""
+    medians, counts, spreads, scales = [], [], [], []
+    for _ in range(PROCESSES):
+        speed = rng.lognormvariate(0.0, 0.05)
+        low, high = _ns(level * speed), _ns(level * speed * rng.uniform(1.0, 1.02))
+        count = rng.randint(10, 50)
+        medians.append((low + high) / 2 if count % 2 == 0 else low)
+        counts.append(count)
+        spreads.append(float(f"{level * rng.uniform(0.005, 0.05):.2g}"))
+        scales.append(_ns(0.001 * speed * rng.uniform(0.99, 1.01)))
+    return Observation.from_summaries(
+        tuple(medians), tuple(counts), tuple(spreads), tuple(scales) if calibrated else None
+    )
+
+
+def plugin_point(rng: random.Random, time_level: float, memory: float, at: str) -> Point:
+    observations = {name: _noisy(rng, time_level, True) for name in CALIBRATED}
+    observations["peak_rss"] = _noisy(rng, memory, False)
+    observations["py_alloc_peak"] = Observation.single(float(rng.randrange(300, 100_000)))
     return Point(
         observations,
-        recorded_at=f"2026-01-{1 + index % 28:02d}T00:00:00Z",
+        recorded_at=at,
         commit=f"{rng.getrandbits(160):040x}",
         machine=current_machine(),
     )
 
 
-def build_store(root: Path, tests: int, points: int, modules: int, rounds: int) -> int:
-    """Write the store; return its size in bytes."""
-    rng = random.Random(0)
-    metrics = _metrics()
-    per_module = -(-tests // modules)
-    size = 0
-    for module in range(modules):
-        path = root / "tests" / f"test_m{module:04d}.py.json"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        names = [f"test_{k}" for k in range(per_module) if module * per_module + k < tests]
-        content = BaselineFile(
-            path,
-            {
-                name: TestBaseline(
-                    f"tests/test_m{module:04d}.py::{name}",
-                    metrics,
-                    tuple(_point(rng, i, rounds) for i in range(points)),
-                )
-                for name in names
-            },
-        )
-        text = content.dumps()
-        path.write_text(text, encoding="utf-8")
-        size += len(text.encode())
-    return size
-
-
-def _timed(action: Callable[[], Any], repeat: int) -> tuple[float, float, Any]:
-    """Median wall-clock seconds, least CPU seconds of this process, and the result."""
-    walls, cpus, result = [], [], None
-    for _ in range(repeat):
-        start, start_cpu = time.perf_counter(), time.process_time()
-        result = action()
-        walls.append(time.perf_counter() - start)
-        cpus.append(time.process_time() - start_cpu)
-    return statistics.median(walls), min(cpus), result
-
-
-def _candidate(baseline: TestBaseline) -> Point:
-    """A new result: the first stored point, 1% slower on wall time."""
-    first = baseline.points[0]
-    observations = dict(first.observations)
-    wall = observations["wall_time"]
-    observations["wall_time"] = Observation(
-        tuple(Sample(tuple(v * 1.01 for v in s.rounds)) for s in wall.samples)
+def _frontier(rng: random.Random) -> tuple[Point, ...]:
+    """1-5 trade-off points: each faster than the one before and larger in memory."""
+    size = rng.randint(1, 5)
+    time_level, memory = rng.uniform(1e-4, 1e-1), float(rng.randrange(2**20, 2**30))
+    return tuple(
+        plugin_point(rng, time_level * 0.7**k, memory * 1.6**k, f"2026-02-{1 + k:02d}T10:00:00Z")
+        for k in range(size)
     )
-    return Point(observations, recorded_at="2026-02-01T00:00:00Z", machine=first.machine)
+
+
+def _history(rng: random.Random, frontier: tuple[Point, ...]) -> tuple[HistoryEntry, ...]:
+    level = frontier[0].value("wall_time")
+    memory = frontier[0].value("peak_rss")
+    entries = []
+    for k in range(HISTORY):
+        at = f"2026-01-{1 + k:02d}T09:{k:02d}:00Z"
+        point = plugin_point(rng, level * rng.uniform(0.9, 1.5), memory, at)
+        event = EVENTS[k % len(EVENTS)]
+        verdict = f"equal to {frontier[0].id}" if event == "run" else None
+        entries.append(HistoryEntry(event, at, point, verdict))
+    return tuple(entries)
+
+
+def build_store(root: Path, tests: int, modules: int) -> tuple[int, int]:
+    """Write the store with the real writer; return (frontier points, bytes)."""
+    rng = random.Random(0)
+    store = Store(root)
+    per_module = -(-tests // modules)
+    points = size = 0
+    for module in range(modules):
+        module_id = f"tests/test_m{module:03d}.py"
+        names = [f"test_{k}" for k in range(per_module) if module * per_module + k < tests]
+        content = BaselineFile(store.path_for(f"{module_id}::x"))
+        for name in names:
+            frontier = _frontier(rng)
+            history = _history(rng, frontier)
+            content.tests[name] = TestBaseline(f"{module_id}::{name}", METRICS, frontier, history)
+            points += len(frontier)
+        store.write(content)
+        size += content.path.stat().st_size
+    return points, size
+
+
+def policy() -> JudgePolicy:
+    """The plugin's policy with 20 processes: the rank test for noisy metrics."""
+    comparators = {
+        Variability.NOISY: RankComparator(SequentialDesign(max_processes=PROCESSES)),
+        Variability.DETERMINISTIC: compare_values,
+    }
+    return JudgePolicy(comparators=comparators)
+
+
+def candidate(baseline: TestBaseline, seed: int) -> Point:
+    """A new result: like the test's fastest point, 1% slower on wall time."""
+    rng = random.Random(seed)
+    fastest = baseline.points[-1]
+    return plugin_point(
+        rng,
+        fastest.value("wall_time") * 1.01,
+        fastest.value("peak_rss"),
+        "2026-03-01T10:00:00Z",
+    )
+
+
+def _timed(action: Callable[[], T], repeat: int) -> tuple[float, T]:
+    """Median wall-clock seconds of ``repeat`` runs, and the last result."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = action()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def _judge(baseline: TestBaseline, new: Point, judging: JudgePolicy) -> Verdict:
+    references, reason = comparable_points(baseline, current_machine(), Matching.EXACT)
+    return judge(
+        baseline.test_id, new, references, baseline.metrics, judging, skipped_reason=reason
+    )
+
+
+def measure(root: Path, repeat: int) -> tuple[float, float, float, int]:
+    """(load_s, judge_one_s, judge_all_s, verdicts) for the store under ``root``."""
+    store = Store(root)
+    files = list(store.iter_files())
+
+    def load_all() -> list[TestBaseline]:
+        return [b for path in files for b in store.read_file(path).tests.values()]
+
+    load_s, baselines = _timed(load_all, repeat)
+    judging = policy()
+    one = baselines[len(baselines) // 2]
+    one_candidate = candidate(one, 1)
+
+    def judge_one() -> Verdict:
+        baseline = Store(root).load(one.test_id)
+        assert baseline is not None
+        return _judge(baseline, one_candidate, judging)
+
+    judge_one_s, _ = _timed(judge_one, repeat)
+    candidates = [(b, candidate(b, i)) for i, b in enumerate(baselines)]
+    start = time.perf_counter()
+    verdicts = [_judge(b, new, judging) for b, new in candidates]
+    judge_all_s = time.perf_counter() - start
+    return load_s, judge_one_s, judge_all_s, len(verdicts)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tests", type=int, default=10_000)
-    parser.add_argument("--points", type=int, default=20)
     parser.add_argument("--modules", type=int, default=100)
-    parser.add_argument("--rounds", type=int, default=1, help="rounds stored per noisy metric")
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=3, help="runs of load and judge-one")
     args = parser.parse_args(argv)
 
     root = Path(tempfile.mkdtemp(prefix="pareto-scale-"))
     try:
-        size = build_store(root / "baselines", args.tests, args.points, args.modules, args.rounds)
-        store = Store(root / "baselines")
-        files = list(store.iter_files())
-
-        def load_all() -> list[TestBaseline]:
-            return [b for path in files for b in store.read_file(path).tests.values()]
-
-        load_s, load_cpu, baselines = _timed(load_all, args.repeat)
-        test_ids = [b.test_id for b in baselines]
-
-        def setup_all() -> int:
-            # What the plugin's setup does for every test of a run: Store.load(test id).
-            fresh = Store(root / "baselines")
-            return sum(fresh.load(test_id) is not None for test_id in test_ids)
-
-        setup_s, setup_cpu, _ = _timed(setup_all, args.repeat)
-        machine = current_machine()
-        policy = JudgePolicy()
-        candidates = [(b, _candidate(b)) for b in baselines]
-
-        def judge_all() -> list[Verdict]:
-            verdicts = []
-            for baseline, candidate in candidates:
-                references, reason = comparable_points(baseline, machine, Matching.EXACT)
-                verdicts.append(
-                    judge(
-                        baseline.test_id,
-                        candidate,
-                        references,
-                        baseline.metrics,
-                        policy,
-                        skipped_reason=reason,
-                    )
-                )
-            return verdicts
-
-        judge_s, judge_cpu, verdicts = _timed(judge_all, args.repeat)
-        json_s, json_cpu, _ = _timed(lambda: [v.to_json() for v in verdicts], args.repeat)
-
-        one_id = baselines[len(baselines) // 2].test_id
-
-        def one_test() -> Verdict:
-            fresh = Store(root / "baselines")
-            baseline = fresh.load(one_id)
-            assert baseline is not None
-            references, _ = comparable_points(baseline, machine, Matching.EXACT)
-            return judge(one_id, _candidate(baseline), references, baseline.metrics, policy)
-
-        one_s, one_cpu, _ = _timed(one_test, args.repeat)
+        start = time.perf_counter()
+        points, size = build_store(root / "baselines", args.tests, args.modules)
+        print(f"built in {time.perf_counter() - start:.1f}s with Store.write", flush=True)
+        load_s, judge_one_s, judge_all_s, verdicts = measure(root / "baselines", args.repeat)
     finally:
         shutil.rmtree(root, ignore_errors=True)
-
-    points = args.tests * args.points
     print(
-        f"store: {args.tests} tests x {args.points} points = {points} points, "
-        f"{args.modules} files, {size / 2**20:.1f} MiB, {args.rounds} round(s) per noisy metric"
+        f"store: {args.tests} tests in {args.modules} files, {points} frontier points "
+        f"({points / args.tests:.1f} per test), {HISTORY} history entries per test, "
+        f"{size / 2**20:.1f} MiB ({size / args.tests / 1024:.1f} KiB per test); "
+        f"{verdicts} verdicts; python {sys.version.split()[0]}"
     )
     print(
-        f"python {sys.version.split()[0]}; wall: median of {args.repeat} runs, "
-        f"cpu: least process CPU time of {args.repeat} runs"
+        f"store-scale: tests={args.tests} points={points} bytes={size} load_s={load_s:.3f} "
+        f"judge_one_s={judge_one_s:.4f} judge_all_s={judge_all_s:.1f}"
     )
-    rows = [
-        (
-            "load all (parse + validate)",
-            load_s,
-            load_cpu,
-            f"{load_cpu / points * 1e6:.1f} µs/point",
-        ),
-        ("load each test (run setups)", setup_s, setup_cpu, ""),
-        ("judge all", judge_s, judge_cpu, f"{judge_cpu / args.tests * 1e3:.3f} ms/test"),
-        ("load + judge all", load_s + judge_s, load_cpu + judge_cpu, ""),
-        ("verdicts to JSON", json_s, json_cpu, f"{json_cpu / args.tests * 1e3:.3f} ms/test"),
-        ("one test (load its file, judge)", one_s, one_cpu, ""),
-    ]
-    print(f"{'':32} {'wall s':>8} {'cpu s':>8}")
-    for label, wall, cpu, per in rows:
-        print(f"{label:32} {wall:8.3f} {cpu:8.3f}  {per}")
     return 0
 
 

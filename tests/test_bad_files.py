@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from pytest_pareto.errors import BaselineFileError
-from pytest_pareto.store.baseline_files import MAX_FILE_BYTES, Store
+from pytest_pareto.store.baseline_files import MAX_FILE_BYTES, SCHEMA_VERSION, Store
 
 BAD_MODULE = """
 import pytest
@@ -40,7 +40,7 @@ def test_plain_ok():
 
 VALID: dict[str, Any] = {
     "format": "pytest-pareto baselines",
-    "schema_version": 1,
+    "schema_version": SCHEMA_VERSION,
     "tests": {
         "test_measured_a": {
             "history": [],
@@ -107,7 +107,7 @@ CASES: dict[str, tuple[bytes, str, str]] = {
     ),
     "future schema": (
         _edit(lambda d: d.update(schema_version=99)),
-        "written by a newer pytest-pareto (schema 99, this one reads up to 1)",
+        f"written by a newer pytest-pareto (schema 99, this one reads up to {SCHEMA_VERSION})",
         "upgrade pytest-pareto (pip install -U pytest-pareto)",
     ),
     "schema zero": (
@@ -116,7 +116,7 @@ CASES: dict[str, tuple[bytes, str, str]] = {
         "fix or remove",
     ),
     "schema as text": (
-        _edit(lambda d: d.update(schema_version="1")),
+        _edit(lambda d: d.update(schema_version=str(SCHEMA_VERSION))),
         "'schema_version' must be an integer",
         "fix or remove",
     ),
@@ -137,6 +137,34 @@ CASES: dict[str, tuple[bytes, str, str]] = {
     ),
     "negative time": (
         _edit(lambda d: _point(d)["metrics"]["wall_time"].update(value=-0.5)),
+        "{test}: wall_time = -0.5 s is negative, which a measurement cannot be",
+        "fix or remove",
+    ),
+    "process median is a string": (
+        _edit(
+            lambda d: _point(d)["metrics"].update(
+                wall_time={"value": 0.5, "medians": ["0.5"], "rounds": [3], "spread": [0.0]}
+            )
+        ),
+        "test '{test}', point 0, metric 'wall_time': 'medians': '0.5' is not a number",
+        "fix or remove",
+    ),
+    "round count is not whole": (
+        _edit(
+            lambda d: _point(d)["metrics"].update(
+                wall_time={"value": 0.5, "medians": [0.5], "rounds": [2.5], "spread": [0.0]}
+            )
+        ),
+        "test '{test}', point 0, metric 'wall_time': 'rounds' must hold one whole number >= 1 "
+        "per process",
+        "fix or remove",
+    ),
+    "negative time in history": (
+        _edit(
+            lambda d: d["tests"]["test_measured_a"]["history"].append(
+                {"at": "x", "event": "run", "point": {"values": {"wall_time": -0.5}}}
+            )
+        ),
         "{test}: wall_time = -0.5 s is negative, which a measurement cannot be",
         "fix or remove",
     ),

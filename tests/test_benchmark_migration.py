@@ -175,7 +175,8 @@ def test_saved_pytest_benchmark_runs_become_baselines(pytester: pytest.Pytester)
         assert info["imported_from"] == "pytest-benchmark"
         assert info["pytest_benchmark"]["file"] == saved.name
         assert info["pytest_benchmark"]["stats"]["rounds"] >= 3
-        assert point["machine"]["cpu_model"] == written["machine_info"]["cpu"]["brand_raw"]
+        machine = test["machines"][point["machine"]]
+        assert machine["cpu_model"] == written["machine_info"]["cpu"]["brand_raw"]
     assert stored["tests"]["test_sort[1000]"]["points"][0]["extra_info"]["n"] == 1000
     assert stored["tests"]["test_sum"]["points"][0]["extra_info"]["pytest_benchmark"]["group"] == (
         "sums"

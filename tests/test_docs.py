@@ -26,6 +26,13 @@ def test_the_baseline_file_example_is_written_byte_for_byte() -> None:
     # "The value is the median of the per-process medians."
     assert point.value("wall_time") == pytest.approx((0.0179 + 0.029) / 2)
     assert point.observations["wall_time"].normalised_per_process is not None
+    # Per process: the median of its rounds, their count and spread; not the rounds.
+    assert point.observations["wall_time"].per_process == (0.0179, 0.029)
+    assert point.observations["wall_time"].counts == (3, 3)
+    # A history entry keeps a summary of its point; both name one entry of `machines`.
+    (entry,) = parsed.tests["test_predict"].history
+    assert entry.point.values() == {"accuracy": 0.8, "wall_time": 0.0262}
+    assert entry.point.machine is point.machine is not None
 
 
 MYPKG = """

@@ -178,7 +178,7 @@ def test_requested_estimate_is_labelled_everywhere_and_never_gates(
     for name, factor in (("cpu_time", 100.0), ("energy_estimate", 0.01)):
         observation = point["metrics"][name]
         observation["value"] *= factor
-        observation["processes"] = [[v * factor for v in p] for p in observation["processes"]]
+        observation["medians"] = [v * factor for v in observation["medians"]]
     path.write_text(json.dumps(data))
 
     second = pytester.runpytest("-rA")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import statistics
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +18,7 @@ from pytest_pareto.errors import BaselineFileError, ConfigError
 from pytest_pareto.measuring.measure import MeasureOptions
 from pytest_pareto.measuring.options import TestOptions
 from pytest_pareto.measuring.recorder import Recorder
-from pytest_pareto.model.points import Observation, Sample
-from pytest_pareto.store.baseline_files import FORMAT_NAME, BaselineFile, Store
+from pytest_pareto.store.baseline_files import FORMAT_NAME, SCHEMA_VERSION, BaselineFile, Store
 
 PATH = Path("baselines/tests/test_m.py.json")
 MODULE = "tests/test_m.py"
@@ -47,37 +47,81 @@ def observations(draw: st.DrawFn) -> dict[str, Any]:
     if draw(st.booleans()):
         return {"value": draw(finite)}
     processes = draw(st.lists(st.lists(finite, min_size=1, max_size=4), min_size=1, max_size=3))
-    # A valid file's value is the median of its processes (a disagreeing one is an error).
-    value = Observation(tuple(Sample(tuple(rounds)) for rounds in processes)).value
-    return {"value": value, "processes": processes}
+    return {"value": _median([_median(rounds) for rounds in processes]), "processes": processes}
+
+
+def _median(values: list[float]) -> float:
+    """The median as the model computes it (a stored value must agree with its processes)."""
+    return values[0] if len(values) == 1 else float(statistics.median(values))
 
 
 @st.composite
-def points(draw: st.DrawFn, names: list[str]) -> dict[str, Any]:
+def compact_observations(draw: st.DrawFn) -> dict[str, Any]:
+    """A metric as schema 2 stores it: per process a median, round count and spread."""
+    if draw(st.booleans()):
+        return {"value": draw(finite)}
+    medians = draw(st.lists(finite, min_size=1, max_size=4))
+    data: dict[str, Any] = {
+        "value": _median(medians),
+        "medians": medians,
+        "rounds": [draw(st.integers(1, 50)) for _ in medians],
+        "spread": [draw(finite) for _ in medians],
+    }
+    if draw(st.booleans()):
+        data["calibration"] = [draw(st.floats(1e-6, 1.0)) for _ in medians]
+    if draw(st.booleans()):
+        data["censored"] = True
+    return data
+
+
+@st.composite
+def machines(draw: st.DrawFn) -> dict[str, Any]:
+    return {
+        "class": "x",
+        "cpu_count": draw(st.integers(1, 256)),
+        "cpu_model": draw(st.text(max_size=12)),
+        "gpus": draw(st.lists(st.text(max_size=8), max_size=2)),
+        "memory_gib": draw(st.integers(0, 4096)),
+        "os": "Linux",
+        "packages": {"torch": "2.13.0"},
+        "python": "3.11.7",
+    }
+
+
+@st.composite
+def points(draw: st.DrawFn, names: list[str], schema: int = 1) -> dict[str, Any]:
+    kind = observations() if schema == 1 else compact_observations()
     point: dict[str, Any] = {
         "id": "00000000",
         "recorded_at": "2026-01-01T00:00:00Z",
-        "metrics": {name: draw(observations()) for name in names},
+        "metrics": {name: draw(kind) for name in names},
     }
     if draw(st.booleans()):
         point["commit"] = "0123456789abcdef"
     if draw(st.booleans()):
-        point["machine"] = {
-            "class": "x",
-            "cpu_count": draw(st.integers(1, 256)),
-            "cpu_model": draw(st.text(max_size=12)),
-            "gpus": draw(st.lists(st.text(max_size=8), max_size=2)),
-            "memory_gib": draw(st.integers(0, 4096)),
-            "os": "Linux",
-            "packages": {"torch": "2.13.0"},
-            "python": "3.11.7",
-        }
+        point["machine"] = "m1" if schema > 1 and draw(st.booleans()) else draw(machines())
     return point
 
 
 @st.composite
+def summaries(draw: st.DrawFn, names: list[str]) -> dict[str, Any]:
+    """A history entry's point as schema 2 stores it."""
+    summary: dict[str, Any] = {
+        "id": "00000000",
+        "recorded_at": "2026-01-01T00:00:00Z",
+        "values": {name: draw(finite) for name in names},
+    }
+    if draw(st.booleans()):
+        summary["machine"] = "m1"
+    if draw(st.booleans()):
+        summary["censored"] = names[:1]
+    return summary
+
+
+@st.composite
 def baseline_files(draw: st.DrawFn) -> dict[str, Any]:
-    """The JSON of a valid baseline file."""
+    """The JSON of a valid baseline file, of schema 1 or of the current one."""
+    schema = draw(st.sampled_from([1, SCHEMA_VERSION]))
     tests = {}
     for name in draw(st.lists(st.text(min_size=1, max_size=8), max_size=3, unique=True)):
         names = draw(st.lists(metric_names, min_size=1, max_size=3, unique=True))
@@ -89,13 +133,16 @@ def baseline_files(draw: st.DrawFn) -> dict[str, Any]:
             }
             for n in names
         }
-        frontier = draw(st.lists(points(names), max_size=3))
+        frontier = draw(st.lists(points(names, schema), max_size=3))
+        stored = points(names) if schema == 1 else summaries(names)
         history = [
             {"at": "2026-01-02T00:00:00Z", "event": "pruned", "point": p}
-            for p in draw(st.lists(points(names), max_size=2))
+            for p in draw(st.lists(stored, max_size=2))
         ]
         tests[name] = {"metrics": metrics, "points": frontier, "history": history}
-    return {"format": FORMAT_NAME, "schema_version": 1, "tests": tests}
+        if schema > 1:
+            tests[name]["machines"] = {"m1": draw(machines())}
+    return {"format": FORMAT_NAME, "schema_version": schema, "tests": tests}
 
 
 def _containers(data: Any, found: list[tuple[Any, Any]]) -> list[tuple[Any, Any]]:
@@ -132,6 +179,9 @@ def _check_loaded(content: BaselineFile) -> None:
         for point in baseline.points:
             assert point.metric_names <= set(baseline.metrics)
             assert all(math.isfinite(v) for v in point.values().values())
+        for entry in baseline.history:
+            assert entry.point.metric_names <= set(baseline.metrics)
+            assert all(math.isfinite(v) for v in entry.point.values().values())
     again = BaselineFile.parse(PATH, content.dumps(), MODULE)
     assert again.dumps() == content.dumps()
 
@@ -175,7 +225,7 @@ def test_any_json_document_loads_or_raises_baseline_file_error(data: Any) -> Non
 @FUZZ
 @given(st.dictionaries(st.text(max_size=8), json_values, max_size=3))
 def test_any_top_level_object_loads_or_raises(extra: dict[str, Any]) -> None:
-    data: dict[str, Any] = {"format": FORMAT_NAME, "schema_version": 1, "tests": {}}
+    data: dict[str, Any] = {"format": FORMAT_NAME, "schema_version": SCHEMA_VERSION, "tests": {}}
     data.update(extra)
     _load(json.dumps(data))
 

@@ -146,9 +146,9 @@ def test_loss(pareto):
 def move_baseline_to_another_machine(pytester: pytest.Pytester, **changes: object) -> None:
     path = pytester.path / "baselines" / "test_loss.py.json"
     data = json.loads(path.read_text())
-    for point in data["tests"]["test_loss"]["points"]:
-        point["machine"].update(changes)
-        point["machine"]["class"] = Machine.from_json(point["machine"], "test").hardware_class
+    for machine in data["tests"]["test_loss"]["machines"].values():
+        machine.update(changes)
+        machine["class"] = Machine.from_json(machine, "test").hardware_class
     path.write_text(json.dumps(data))
 
 
@@ -179,7 +179,8 @@ def test_a_baseline_from_another_machine_is_not_compared(pytester: pytest.Pytest
     # Accepting here starts this machine's frontier next to the other machine's point.
     pytester.runpytest("--pareto-update").assert_outcomes(passed=1)
     data = json.loads((pytester.path / "baselines" / "test_loss.py.json").read_text())
-    machines = sorted(p["machine"]["cpu_model"] for p in data["tests"]["test_loss"]["points"])
+    test = data["tests"]["test_loss"]
+    machines = sorted(test["machines"][p["machine"]]["cpu_model"] for p in test["points"])
     assert len(machines) == 2
     assert "Other CPU 9000" in machines
     pytester.runpytest().stdout.fnmatch_lines(["*test_loss.py::test_loss*pass*loss*5*5*"])

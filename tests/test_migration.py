@@ -1,9 +1,11 @@
 """Reading baseline files of older schema versions.
 
-``tests/data/baselines-v1/`` holds a baseline file of schema 1 exactly as pytest-pareto wrote it.
-It is frozen: never regenerate it. When the schema changes, this test keeps proving that files
-users committed long ago still read, through the migration steps of
-:mod:`pytest_pareto.store.migrations`.
+``tests/data/baselines-v1/`` holds a baseline file of schema 1 exactly as pytest-pareto wrote it
+(every round of every process; history entries with whole points). It is frozen: never
+regenerate it. This test keeps proving that files users committed long ago still read, through
+the migration steps of :mod:`pytest_pareto.store.migrations`, and are written in the current
+schema by the next update. (``tests/data/baselines-v1-measured/`` holds schema-1 files of a real
+measured run: ``tests/test_compact_points.py`` judges from them.)
 """
 
 from __future__ import annotations
@@ -77,58 +79,122 @@ def test_a_rewrite_keeps_everything(store: Store) -> None:
     assert json.loads(path.read_text())["schema_version"] == baseline_files.SCHEMA_VERSION
 
 
+def test_schema_1_points_become_compact_and_history_entries_summaries(store: Store) -> None:
+    """Schema 2 keeps per process the median, round count and spread, not every round, and a
+    history entry keeps its point's values; what judging reads is unchanged."""
+    path = store.root / FILE
+    raw = json.loads(path.read_text())["tests"]["test_predict"]
+    store.update("tests/test_model.py::test_predict", lambda baseline: baseline)
+    data = json.loads(path.read_text())
+    assert data["schema_version"] == 2
+    test = data["tests"]["test_predict"]
+    wall = test["points"][0]["metrics"]["wall_time"]
+    assert "processes" not in wall
+    assert wall["medians"] == [0.0121, 0.0129]
+    assert wall["rounds"] == [3, 3]
+    assert wall["spread"] == [0.0002, 0.0001]  # median absolute deviation, 2 digits
+    assert wall["value"] == raw["points"][0]["metrics"]["wall_time"]["value"]
+    (entry,) = test["history"]
+    assert entry["point"]["values"] == {"accuracy": 0.8, "wall_time": 0.0302}
+    assert entry["point"]["id"] == raw["history"][0]["point"]["id"]
+    assert "metrics" not in entry["point"]
+    machine = test["machines"][entry["point"]["machine"]]
+    assert machine == raw["history"][0]["point"]["machine"]
+    assert test["points"][0]["machine"] == entry["point"]["machine"]  # one machine, one entry
+
+
+def test_schema_1_with_a_value_that_disagrees_with_its_rounds_is_refused(
+    store: Store,
+) -> None:
+    path = store.root / FILE
+    data = json.loads(path.read_text())
+    data["tests"]["test_predict"]["points"][0]["metrics"]["wall_time"]["value"] = 0.5
+    path.write_text(json.dumps(data))
+    with pytest.raises(BaselineFileError, match=r"'value' 0\.5 disagrees with its processes"):
+        Store(store.root).load("tests/test_model.py::test_predict")
+
+
+def test_malformed_schema_1_content_is_reported_by_the_reader(store: Store) -> None:
+    path = store.root / FILE
+    data = json.loads(path.read_text())
+    data["tests"]["test_predict"]["points"][0]["metrics"]["wall_time"]["processes"] = [["x"]]
+    path.write_text(json.dumps(data))
+    with pytest.raises(BaselineFileError) as info:
+        Store(store.root).load("tests/test_model.py::test_predict")
+    assert "could not be upgraded from schema 1 to 2" in str(info.value)
+    assert "a process holds a value that is not a number" in str(info.value)
+
+
+def _current(store: Store) -> Path:
+    """The frozen file, rewritten in the current schema."""
+    store.update("tests/test_model.py::test_predict", lambda baseline: baseline)
+    return store.root / FILE
+
+
 def _tag_points(data: dict[str, Any]) -> dict[str, Any]:
-    """A stand-in for a future schema 2: every point gains extra_info["from"]."""
+    """A stand-in for a future schema: every point gains extra_info["from"]."""
     for entry in data["tests"].values():
         for point in entry["points"]:
-            point.setdefault("extra_info", {})["from"] = "schema 1"
+            point.setdefault("extra_info", {})["from"] = "an older schema"
     return data
+
+
+CURRENT = baseline_files.SCHEMA_VERSION
 
 
 def test_an_older_schema_is_upgraded_on_read_and_written_in_the_new_one(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = store.root / FILE
+    path = _current(store)
     original = path.read_bytes()
-    monkeypatch.setattr(baseline_files, "SCHEMA_VERSION", 2)
-    monkeypatch.setitem(migrations.MIGRATIONS, 1, _tag_points)
+    monkeypatch.setattr(baseline_files, "SCHEMA_VERSION", CURRENT + 1)
+    monkeypatch.setitem(migrations.MIGRATIONS, CURRENT, _tag_points)
 
     predict = store.load("tests/test_model.py::test_predict")
     assert predict is not None
-    assert [p.extra_info.get("from") for p in predict.points] == ["schema 1", "schema 1"]
+    assert [p.extra_info.get("from") for p in predict.points] == ["an older schema"] * 2
     assert predict.points[0].extra_info["batch"] == 64
     assert path.read_bytes() == original  # reading never rewrites the file
 
     store.update("tests/test_model.py::test_predict", lambda baseline: baseline)
     data = json.loads(path.read_text())
-    assert data["schema_version"] == 2
-    assert data["tests"]["test_train[small]"]["points"][0]["extra_info"] == {"from": "schema 1"}
-    monkeypatch.setattr(baseline_files, "SCHEMA_VERSION", 1)  # an older pytest-pareto reads it
+    assert data["schema_version"] == CURRENT + 1
+    assert data["tests"]["test_train[small]"]["points"][0]["extra_info"] == {
+        "from": "an older schema"
+    }
+    monkeypatch.setattr(baseline_files, "SCHEMA_VERSION", CURRENT)  # an older pytest-pareto
     with pytest.raises(BaselineFileError) as info:
         Store(store.root).read_file(path)
-    assert "written by a newer pytest-pareto (schema 2, this one reads up to 1)" in str(info.value)
+    assert (
+        f"written by a newer pytest-pareto (schema {CURRENT + 1}, this one reads up to {CURRENT})"
+        in str(info.value)
+    )
     assert "upgrade pytest-pareto" in str(info.value)
 
 
 def test_current_files_are_not_migrated(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    _current(store)
     calls: list[int] = []
 
     def spy(data: dict[str, Any]) -> dict[str, Any]:
         calls.append(data["schema_version"])
         return data
 
-    monkeypatch.setitem(migrations.MIGRATIONS, 1, spy)
-    assert store.load("tests/test_model.py::test_predict") is not None
+    for version in range(migrations.OLDEST_SCHEMA_VERSION, CURRENT + 1):
+        monkeypatch.setitem(migrations.MIGRATIONS, version, spy)
+    assert Store(store.root).load("tests/test_model.py::test_predict") is not None
     assert calls == []
 
 
 def test_a_missing_step_is_a_clear_error(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(baseline_files, "SCHEMA_VERSION", 3)
-    monkeypatch.setitem(migrations.MIGRATIONS, 1, _tag_points)
+    path = _current(store)
+    monkeypatch.setattr(baseline_files, "SCHEMA_VERSION", CURRENT + 2)
+    monkeypatch.setitem(migrations.MIGRATIONS, CURRENT, _tag_points)
     with pytest.raises(BaselineFileError) as info:
-        store.read_file(store.root / FILE)
+        Store(store.root).read_file(path)
     assert str(info.value).startswith(
-        f"{store.root / FILE}: schema 2 cannot be upgraded to 3 (no migration); report this"
+        f"{path}: schema {CURRENT + 1} cannot be upgraded to {CURRENT + 2} (no migration); "
+        "report this"
     )
 
 
@@ -139,13 +205,14 @@ def test_a_step_that_fails_on_odd_data_is_a_clear_error(
         data["renamed"] = data.pop("no such field")
         return data
 
-    monkeypatch.setattr(baseline_files, "SCHEMA_VERSION", 2)
-    monkeypatch.setitem(migrations.MIGRATIONS, 1, needs_a_field)
-    path = store.root / FILE
+    path = _current(store)
+    monkeypatch.setattr(baseline_files, "SCHEMA_VERSION", CURRENT + 1)
+    monkeypatch.setitem(migrations.MIGRATIONS, CURRENT, needs_a_field)
     original = path.read_bytes()
     with pytest.raises(BaselineFileError) as info:
-        store.read_file(path)
+        Store(store.root).read_file(path)
     assert str(info.value).startswith(
-        f"{path}: could not be upgraded from schema 1 to 2 (KeyError('no such field'))"
+        f"{path}: could not be upgraded from schema {CURRENT} to {CURRENT + 1} "
+        "(KeyError('no such field'))"
     )
     assert path.read_bytes() == original

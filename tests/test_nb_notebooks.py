@@ -65,7 +65,7 @@ def test_first_run_records_then_a_10x_slower_cell_fails(pytester: pytest.Pyteste
     (point,) = predict.points
     assert point.metric_names == {"wall_time", "accuracy"}
     assert point.value("accuracy") == 0.9
-    assert len(point.observations["wall_time"].samples[0].rounds) == 3  # --rounds 3
+    assert point.observations["wall_time"].samples[0].count == 3  # --rounds 3
     assert [p.value("accuracy") for p in store.load("model.ipynb::after").points] == [0.25]  # type: ignore[union-attr]
 
     model_notebook(pytester.path, slowdown=10)

@@ -69,7 +69,7 @@ def test_update_records_then_equal_passes(project: pytest.Pytester) -> None:
     assert stored_points(project) == [{"accuracy": 0.9, "ops": 100.0}]
     text = (project.path / "baselines" / "test_model.py.json").read_text()
     assert text.endswith("\n")
-    assert '"schema_version": 1' in text
+    assert '"schema_version": 2' in text
     result = run_with(project, 102, 0.9)
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["test_model.py::test_model*pass*"])
@@ -411,5 +411,5 @@ def test_speed_normalisation_is_stored_unless_switched_off(
     wall = stored["tests"]["test_timed"]["points"][0]["metrics"]["wall_time"]
     assert ("calibration" in wall) is calibrated
     if calibrated:
-        assert len(wall["calibration"]) == len(wall["processes"])
+        assert len(wall["calibration"]) == len(wall["medians"])
         assert all(0 < t < 1 for t in wall["calibration"])

@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from conftest import ACCURACY, WALL_TIME
 
 from pytest_pareto.errors import BaselineFileError, ConfigError
+from pytest_pareto.frontier.maintenance import (
+    HISTORY_BYTES,
+    HISTORY_LIMIT,
+    Departures,
+    accept_point,
+    bound_history,
+)
 from pytest_pareto.model.machine import current_machine
 from pytest_pareto.model.points import HistoryEntry, Observation, Point, Sample, TestBaseline
+from pytest_pareto.store import baseline_files
 from pytest_pareto.store.baseline_files import SCHEMA_VERSION, BaselineFile, Store, format_json
 
 
@@ -63,7 +72,8 @@ def test_calibration_is_stored_per_process_and_read_back(tmp_path: Path) -> None
     observation = Observation((Sample((0.010, 0.011), 2e-4), Sample((0.020,), 4e-4)))
     data = observation.to_json()
     assert data["calibration"] == [2e-4, 4e-4]
-    assert data["processes"] == [[0.010, 0.011], [0.020]]
+    assert data["medians"] == [(0.010 + 0.011) / 2, 0.020]
+    assert data["rounds"] == [2, 1]
     back = Observation.from_json(data, "f.json")
     assert back == observation
     assert back.normalised_per_process == pytest.approx((52.5, 50.0))
@@ -77,7 +87,13 @@ def test_calibration_is_stored_per_process_and_read_back(tmp_path: Path) -> None
     [([2e-4], "one time per process"), ("x", "one time per process"), ([2e-4, -1], "> 0")],
 )
 def test_bad_calibration_is_refused(calibration: object, message: str) -> None:
-    data = {"value": 0.01, "processes": [[0.01], [0.02]], "calibration": calibration}
+    data = {
+        "value": 0.015,
+        "medians": [0.01, 0.02],
+        "rounds": [1, 1],
+        "spread": [0.0, 0.0],
+        "calibration": calibration,
+    }
     with pytest.raises(ConfigError, match=message):
         Observation.from_json(data, "f.json")
 
@@ -99,8 +115,8 @@ def test_format_is_stable_sorted_and_ends_with_a_newline(tmp_path: Path) -> None
     data = json.loads(text)
     assert data["schema_version"] == SCHEMA_VERSION
     assert format_json(data) == text  # re-formatting changes nothing
-    assert '"processes": [\n' in text
-    assert "[0.01, 0.011, 0.012]" in text  # number lists stay on one line
+    assert '"medians": [0.011, 0.0125]' in text  # number lists stay on one line
+    assert "0.012," not in text  # the rounds themselves are not stored
     keys = [line.split('"')[1] for line in text.splitlines() if line.startswith('  "')]
     assert keys == sorted(keys)
     store.update(baseline.test_id, lambda b: b)  # rewriting the same content: same bytes
@@ -140,20 +156,38 @@ def test_missing_file_is_no_baseline(tmp_path: Path) -> None:
             "NaN is not allowed",
         ),
         (
-            '{"format": "pytest-pareto baselines", "schema_version": 1, "tests": {"t": '
+            '{"format": "pytest-pareto baselines", "schema_version": 2, "tests": {"t": '
             '{"metrics": {}, "points": [{"metrics": {"x": {"value": 1}}}]}}}',
             "not declared",
         ),
         (
-            '{"format": "pytest-pareto baselines", "schema_version": 1, "tests": {"t": '
+            '{"format": "pytest-pareto baselines", "schema_version": 2, "tests": {"t": '
             '{"metrics": {"wall_time": {"better": "lower", "unit": "s"}}, '
             '"points": [{"metrics": {"wall_time": {"value": -1}}}]}}}',
             "negative",
         ),
         (
-            '{"format": "pytest-pareto baselines", "schema_version": 1, "tests": {"t": '
+            '{"format": "pytest-pareto baselines", "schema_version": 2, "tests": {"t": '
+            '{"metrics": {"wall_time": {"better": "lower", "unit": "s"}}, "points": [], '
+            '"history": [{"at": "x", "event": "run", "point": {"values": {"wall_time": -1}}}]}}}',
+            "negative",
+        ),
+        (
+            '{"format": "pytest-pareto baselines", "schema_version": 2, "tests": {"t": '
             '{"metrics": {"x": {"better": "sideways"}}, "points": []}}}',
             "direction",
+        ),
+        (
+            '{"format": "pytest-pareto baselines", "schema_version": 2, "tests": {"t": '
+            '{"metrics": {"x": {}}, "points": [{"metrics": {"x": {"value": 1, '
+            '"processes": [[1]]}}}]}}}',
+            r"unknown keys \['processes'\]",
+        ),
+        (
+            '{"format": "pytest-pareto baselines", "schema_version": 2, "tests": {"t": '
+            '{"metrics": {"x": {}}, "points": [{"machine": "abc", '
+            '"metrics": {"x": {"value": 1}}}]}}}',
+            "machine 'abc' is not in the test's 'machines'",
         ),
     ],
 )
@@ -177,3 +211,79 @@ def test_parse_rejects_unknown_history_events(tmp_path: Path) -> None:
     data["tests"]["test_a"]["history"][0]["event"] = "vanished"
     with pytest.raises(BaselineFileError, match="history entries need an event"):
         BaselineFile.parse(tmp_path / "x.json", json.dumps(data), "x")
+
+
+# -- bounded by construction ---------------------------------------------------------------
+
+
+def _runs(count: int, verdict: str = "equal") -> list[HistoryEntry]:
+    return [
+        HistoryEntry(
+            "run",
+            f"2026-01-01T00:{i // 60:02d}:{i % 60:02d}Z",
+            Point({"wall_time": Observation.single(0.01 + i)}, recorded_at=f"t{i}"),
+            verdict,
+        )
+        for i in range(count)
+    ]
+
+
+def test_history_is_bounded_by_bytes_as_well_as_count_oldest_first() -> None:
+    entries = _runs(300)
+    kept, dropped = bound_history(entries)
+    assert len(kept) == HISTORY_LIMIT  # short entries: the count bounds them
+    assert (kept[-1], dropped) == (entries[-1], 100)
+    wordy = _runs(100, verdict="x" * 1000)
+    kept, dropped = bound_history(wordy)
+    assert kept == tuple(wordy[-len(kept) :])  # the newest stay
+    assert dropped == 100 - len(kept) > 0
+    size = sum(len(json.dumps(e.to_json("01234567"), separators=(",", ":"))) for e in kept)
+    assert size <= HISTORY_BYTES
+    (_,), none = bound_history(_runs(1, verdict="x" * (2 * HISTORY_BYTES)))
+    assert none == 0  # the newest entry always stays
+
+
+def test_an_update_says_when_history_entries_were_dropped() -> None:
+    kept = Point({"loss": Observation.single(1.0)}, recorded_at="2026-02-01T00:00:00Z")
+    again = Point({"loss": Observation.single(1.0)}, recorded_at="2026-02-02T00:00:00Z")
+    stored = TestBaseline("m.py::t", {"loss": ACCURACY}, (kept,), tuple(_runs(200)))
+    leaving = Departures(equal_to=kept.id)  # logged as a run: one more history entry
+    _, change = accept_point(stored, "m.py::t", again, {"loss": ACCURACY}, leaving)
+    assert change.dropped == 1
+    assert change.describe().endswith(
+        f"dropped the 1 oldest history entry (history keeps {HISTORY_LIMIT} entries, "
+        f"{HISTORY_BYTES // 1024} KiB)"
+    )
+
+
+def test_the_writer_never_writes_a_file_the_reader_refuses(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = Store(tmp_path)
+    points = (Point({"wall_time": Observation.single(0.5)}, recorded_at="2026-02-01T00:00:00Z"),)
+    baseline = TestBaseline("m.py::t", {"wall_time": WALL_TIME}, points, tuple(_runs(60)))
+    full = BaselineFile(tmp_path / "m.py.json", {"t": baseline}).dumps()
+    monkeypatch.setattr(baseline_files, "MAX_FILE_BYTES", len(full.encode()) // 2)
+    store.update("m.py::t", lambda _: baseline)
+    path = tmp_path / "m.py.json"
+    assert len(path.read_bytes()) <= baseline_files.MAX_FILE_BYTES
+    loaded = Store(tmp_path).load("m.py::t")
+    assert loaded is not None
+    assert loaded.points == baseline.points
+    assert 0 < len(loaded.history) < 60
+    assert [h.at for h in loaded.history] == [
+        h.at for h in baseline.history[-len(loaded.history) :]
+    ]
+
+    written = path.read_bytes()
+    many = tuple(
+        Point({"wall_time": Observation.single(0.5 + i)}, recorded_at=f"2026-02-{i:02d}")
+        for i in range(1, 29)
+    )
+    limit = len(written) + 10
+    monkeypatch.setattr(baseline_files, "MAX_FILE_BYTES", limit)
+    with pytest.raises(BaselineFileError) as info:
+        store.update("m.py::t", lambda b: replace(baseline, points=many))
+    assert f"over the {limit}-byte limit" in str(info.value)
+    assert "even without history" in str(info.value)
+    assert path.read_bytes() == written  # nothing was written

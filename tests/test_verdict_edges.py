@@ -163,7 +163,9 @@ def test_a_hand_edited_value_that_disagrees_with_its_processes_names_the_file(
 ) -> None:
     metrics = {"wall_time": {"better": "lower", "unit": "s", "variability": "noisy"}}
     path = _write_store(
-        tmp_path / "baselines", metrics, {"value": 0.5, "processes": [[1.0], [2.0], [3.0]]}
+        tmp_path / "baselines",
+        metrics,
+        {"value": 0.5, "medians": [1.0, 2.0, 3.0], "rounds": [1, 1, 1], "spread": [0.0, 0.0, 0.0]},
     )
     with pytest.raises(BaselineFileError) as info:
         Store(tmp_path / "baselines").load("test_m.py::test_a")

@@ -18,6 +18,7 @@ from pytest_pareto.cli import (
     export,
     history,
     import_benchmark,
+    merge_driver,
     plot,
     probes,
     prune,
@@ -39,6 +40,7 @@ COMMANDS: tuple[Command, ...] = (
     prune.COMMAND,
     import_benchmark.COMMAND,
     bisect.COMMAND,
+    merge_driver.COMMAND,
 )
 
 

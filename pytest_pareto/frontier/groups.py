@@ -25,9 +25,10 @@ from dataclasses import dataclass, replace
 
 from pytest_pareto.frontier.maintenance import (
     DEPARTURE_EVENTS,
-    HISTORY_LIMIT,
     Departures,
     FrontierChange,
+    bound_history,
+    dropped_words,
     merge_metrics,
     remove_departing,
 )
@@ -106,6 +107,8 @@ class GroupChange:
     superseded: tuple[Point, ...] = ()
     size: int = 0
     """Points on the group's frontier afterwards (every machine)."""
+    dropped: int = 0
+    """The oldest history entries dropped to keep the history within its bounds."""
 
     @property
     def added(self) -> bool:
@@ -123,14 +126,17 @@ class GroupChange:
             pruned=self.pruned,
             superseded=self.superseded,
             kept=self.size - (1 if self.added else 0),
+            dropped=self.dropped,
         )
 
     def describe(self) -> str:
         if self.dominated_by is not None:
             by = self.dominated_by
+            dropped = f", {dropped_words(self.dropped)}" if self.dropped else ""
             return (
                 f"not added to group {self.group!r}: dominated by {by.describe()}; "
                 f"{self.size} point{'s' if self.size != 1 else ''} on the group's frontier"
+                f"{dropped}"
             )
         change = self.frontier_change()
         assert change is not None
@@ -177,9 +183,8 @@ def accept_variant(
         history.append(HistoryEntry("run", at, labelled, verdict=f"equal to {equal.id}"))
     else:
         points = (*kept, labelled)
-    updated = replace(
-        baseline, metrics=merged, points=points, history=tuple(history[-HISTORY_LIMIT:])
-    )
+    bounded, dropped = bound_history(history)
+    updated = replace(baseline, metrics=merged, points=points, history=bounded)
     change = GroupChange(
         group=group,
         variant=variant,
@@ -190,6 +195,7 @@ def accept_variant(
         pruned=tuple(gone["pruned"]),
         superseded=tuple(gone["superseded"]),
         size=len(points),
+        dropped=dropped,
     )
     return updated, change
 

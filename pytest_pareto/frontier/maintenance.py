@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from pytest_pareto.errors import ConfigError
@@ -14,18 +15,47 @@ from pytest_pareto.model.points import HistoryEntry, Point, TestBaseline, utc_no
 
 __all__ = [
     "DEPARTURE_EVENTS",
+    "HISTORY_BYTES",
     "HISTORY_LIMIT",
     "Departures",
     "FrontierChange",
     "accept_point",
+    "bound_history",
     "comparable_points",
     "departures",
+    "dropped_words",
     "merge_metrics",
     "remove_departing",
 ]
 
 HISTORY_LIMIT = 200
 """History entries kept per test; the oldest go first."""
+
+HISTORY_BYTES = 64 * 1024
+"""Bytes of history kept per test (as compact JSON; about 1.7 times that in the indented file),
+the oldest entries going first: about :data:`HISTORY_LIMIT` entries of a test with four metrics,
+fewer of tests with more. With the count this bounds what a test's history adds to its file."""
+
+_KEY_PLACEHOLDER = "0" * 8  # a machine's name in the file's table, for measuring an entry
+
+
+def _stored_bytes(entry: HistoryEntry) -> int:
+    compact = json.dumps(entry.to_json(_KEY_PLACEHOLDER), separators=(",", ":"))
+    return len(compact.encode())
+
+
+def bound_history(history: Sequence[HistoryEntry]) -> tuple[tuple[HistoryEntry, ...], int]:
+    """The newest entries within :data:`HISTORY_LIMIT` and :data:`HISTORY_BYTES` (the newest
+    one always), and how many older ones were dropped."""
+    kept: list[HistoryEntry] = []
+    total = 0
+    for entry in reversed(history[-HISTORY_LIMIT:]):
+        total += _stored_bytes(entry)
+        if kept and total > HISTORY_BYTES:
+            break
+        kept.append(entry)
+    kept.reverse()
+    return tuple(kept), len(history) - len(kept)
 
 
 @dataclass(frozen=True)
@@ -49,6 +79,8 @@ class FrontierChange:
     """Stored points left in place (trade-offs, other machines), ``equal_to`` included."""
     regressions: Mapping[str, str] = field(default_factory=dict)
     """Retired point id -> on which metrics, by how much, the accepted result is worse."""
+    dropped: int = 0
+    """The oldest history entries dropped to keep the history within its bounds."""
 
     @property
     def added(self) -> bool:
@@ -69,7 +101,18 @@ class FrontierChange:
         if self.superseded:
             parts.append(f"superseded {len(self.superseded)} (equal, measuring fewer metrics)")
         parts.append(f"{size} point{'s' if size != 1 else ''} on the frontier")
+        if self.dropped:
+            parts.append(dropped_words(self.dropped))
         return ", ".join(parts)
+
+
+def dropped_words(dropped: int) -> str:
+    """What the summary says when the oldest history entries were dropped."""
+    entries = "entry" if dropped == 1 else "entries"
+    return (
+        f"dropped the {dropped} oldest history {entries} (history keeps {HISTORY_LIMIT} entries, "
+        f"{HISTORY_BYTES // 1024} KiB)"
+    )
 
 
 def comparable_points(
@@ -223,9 +266,8 @@ def accept_point(
     else:
         points = tuple(kept)
         history.append(HistoryEntry("run", at, candidate, verdict=f"equal to {equal.id}"))
-    updated = replace(
-        baseline, metrics=merged, points=points, history=tuple(history[-HISTORY_LIMIT:])
-    )
+    bounded, dropped = bound_history(history)
+    updated = replace(baseline, metrics=merged, points=points, history=bounded)
     change = FrontierChange(
         test_id=test_id,
         candidate=candidate,
@@ -235,5 +277,6 @@ def accept_point(
         superseded=tuple(gone["superseded"]),
         kept=len(kept),
         regressions={p.id: leaving.regressions.get(p.id, "") for p in gone["retired"]},
+        dropped=dropped,
     )
     return updated, change

@@ -13,6 +13,7 @@ import json
 import os
 import stat
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -30,10 +31,11 @@ __all__ = [
     "Store",
     "format_json",
     "split_test_id",
+    "write_atomically",
 ]
 
 FORMAT_NAME = "pytest-pareto baselines"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 MAX_FILE_BYTES = 64 * 1024 * 1024
 """Refuse to parse larger files: a baseline file this big is a mistake or an attack."""
 
@@ -123,6 +125,41 @@ class BaselineFile:
     def dumps(self) -> str:
         return format_json(self.to_json())
 
+    def fitted_text(self) -> str:
+        """The file's text within :data:`MAX_FILE_BYTES`, so that the reader never refuses what
+        the writer wrote: when over it, the oldest history entries of the file go first; a
+        file over it without any history is refused (:class:`BaselineFileError`)."""
+        text = self.dumps()
+        entries = sorted(
+            (entry.at, name, i)
+            for name, baseline in self.tests.items()
+            for i, entry in enumerate(baseline.history)
+        )
+        drop = max(1, len(entries) // 8)
+        while len(text.encode()) > MAX_FILE_BYTES:
+            if not entries or drop > len(entries):
+                raise BaselineFileError(
+                    self.path,
+                    f"would be over the {MAX_FILE_BYTES}-byte limit ({len(text.encode())} bytes) "
+                    "even without history: too many points in one module; nothing was written",
+                    "split the module's measured tests over several modules, or remove old "
+                    "machines' points (pytest-pareto prune --machine CLASS)",
+                )
+            gone = {(name, i) for _, name, i in entries[:drop]}
+            text = self._without(gone).dumps()
+            drop = min(len(entries), drop * 2) if drop < len(entries) else drop + 1
+        return text
+
+    def _without(self, gone: set[tuple[str, int]]) -> BaselineFile:
+        tests = {
+            name: replace(
+                baseline,
+                history=tuple(h for i, h in enumerate(baseline.history) if (name, i) not in gone),
+            )
+            for name, baseline in self.tests.items()
+        }
+        return BaselineFile(self.path, tests)
+
     @classmethod
     def parse(cls, path: Path, text: str, module: str) -> BaselineFile:
         """Parse and validate a file's text; raise :class:`BaselineFileError` saying why not."""
@@ -183,19 +220,27 @@ _NON_NEGATIVE_UNITS = frozenset({"s", "B", "J", "FLOP"})
 
 def _check_values(path: Path, baseline: TestBaseline) -> None:
     # Values are finite already (the model rejects others); here: no negative time or size.
-    for point in [*baseline.points, *(h.point for h in baseline.history)]:
-        for name, obs in point.observations.items():
-            metric = baseline.metrics.get(name) or BUILTIN_METRICS.get(name)
-            if metric is None or metric.unit not in _NON_NEGATIVE_UNITS:
-                continue
-            for sample in obs.samples:
-                lowest = min(sample.rounds)
-                if not lowest >= 0:
-                    raise BaselineFileError(
-                        path,
-                        f"{baseline.test_id}: {name} = {lowest!r} {metric.unit} is negative, "
-                        "which a measurement cannot be",
-                    )
+    checked = [baseline.metrics.get(name) or BUILTIN_METRICS.get(name) for name in baseline.metrics]
+    names = [m.name for m in checked if m is not None and m.unit in _NON_NEGATIVE_UNITS]
+    if not names:
+        return
+    lowest = [
+        (min(obs.per_process), name)
+        for point in baseline.points
+        for name, obs in point.observations.items()
+        if name in names
+    ]
+    for entry in baseline.history:
+        values = entry.summary.values
+        lowest.extend((values[name], name) for name in names if name in values)
+    value, name = min(lowest, default=(0.0, ""))
+    if not value >= 0:
+        unit = baseline.metrics[name].unit
+        raise BaselineFileError(
+            path,
+            f"{baseline.test_id}: {name} = {value!r} {unit} is negative, "
+            "which a measurement cannot be",
+        )
 
 
 class Store:
@@ -320,27 +365,38 @@ class Store:
             self._write(current)
         return new
 
+    def write(self, content: BaselineFile) -> None:
+        """Write a whole baseline file under its lock (tools that build many tests at once);
+        a file without tests is removed."""
+        with self.locked(content.path):
+            self._write(content)
+
     def _write(self, content: BaselineFile) -> None:
         path = content.path
         if not content.tests:
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
             return
-        text = content.dumps()
-        fd, tmp = create_temp_file(path)
+        write_atomically(path, content.fitted_text())
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text``: a temporary file in the same folder, fsync, rename, so a
+    reader sees the old file or the new one, never a mix."""
+    fd, tmp = create_temp_file(path)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    with contextlib.suppress(OSError):
+        dir_fd = os.open(path.parent, os.O_RDONLY)
         try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-            raise
-        with contextlib.suppress(OSError):
-            dir_fd = os.open(path.parent, os.O_RDONLY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
