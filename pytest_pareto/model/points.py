@@ -466,18 +466,10 @@ class Point:
             "recorded_at": self.recorded_at,
             "metrics": {name: obs.to_json() for name, obs in sorted(self.observations.items())},
         }
-        self._add_provenance(data, machine_key)
+        _add_provenance(data, self, machine_key)
         if self.extra_info:
             data["extra_info"] = dict(self.extra_info)
         return data
-
-    def _add_provenance(self, data: dict[str, JSON], machine_key: str | None) -> None:
-        if self.commit:
-            data["commit"] = self.commit
-        if self.machine is not None:
-            data["machine"] = machine_key if machine_key is not None else self.machine.to_json()
-        if self.variant is not None:
-            data["variant"] = self.variant
 
     @classmethod
     def from_json(
@@ -536,6 +528,18 @@ def _content_id(
     return hashlib.sha1(payload.encode()).hexdigest()[:8]
 
 
+def _add_provenance(
+    data: dict[str, JSON], source: Point | PointSummary, machine_key: str | None
+) -> None:
+    """Where a point (or its history summary) comes from: commit, machine, variant."""
+    if source.commit:
+        data["commit"] = source.commit
+    if source.machine is not None:
+        data["machine"] = machine_key if machine_key is not None else source.machine.to_json()
+    if source.variant is not None:
+        data["variant"] = source.variant
+
+
 @dataclass(frozen=True)
 class PointSummary:
     """What a history entry keeps of its point: a value per metric (which of them censored),
@@ -570,12 +574,7 @@ class PointSummary:
         }
         if self.censored:
             data["censored"] = sorted(self.censored)
-        if self.commit:
-            data["commit"] = self.commit
-        if self.machine is not None:
-            data["machine"] = machine_key if machine_key is not None else self.machine.to_json()
-        if self.variant is not None:
-            data["variant"] = self.variant
+        _add_provenance(data, self, machine_key)
         return data
 
     def point(self) -> Point:
