@@ -1,4 +1,4 @@
-"""The size of a real baseline file: one test with the default probes, updated with 20 worker
+"""The size of a real baseline file: one test with the default probes, updated with 20 replica
 processes (``--pareto-update --pareto-processes 20``, as a new user runs it), once and then
 four more times on unchanged code."""
 
@@ -40,7 +40,7 @@ def _update(project: Path) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert "replicated 1 test in 20 worker processes" in result.stdout
+    assert "replicated 1 test in 20 replica processes" in result.stdout
 
 
 @pytest.mark.slow

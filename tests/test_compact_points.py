@@ -3,7 +3,7 @@ rounds, the calibration), the round count and a spread, not the rounds; judging 
 the verdicts judging gave from every round.
 
 ``tests/data/baselines-v1-measured/`` holds schema-1 files of a real measured run (three tests,
-20 worker processes, every round of every process) of a reference and of a candidate
+20 replica processes, every round of every process) of a reference and of a candidate
 (unchanged, 1.5x slower and 0.6x faster code), and ``verdicts.json``, the verdicts schema-1
 pytest-pareto gave on them (``record_verdicts.py``): outcome, dominance, ε, and per metric the
 relation, p-value of the rank test, bootstrap interval and processes.
