@@ -79,6 +79,8 @@ class MeasuredTests:
         self.store = store
         self.probes = list(probes)
         self.registry = registry
+        self.known_metrics = known_metric_names(self.probes, registry.names())
+        """Names a marker may give before the test records anything (fixed for the run)."""
         self.measuring_for = measuring_for
         self.measure_guard = measure_guard
         """Held around measuring noisy metrics (the measurement lock in xdist workers)."""
@@ -87,7 +89,7 @@ class MeasuredTests:
 
     @pytest.hookimpl(trylast=True)  # after other plugins have added their markers
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
-        known = known_metric_names(self.probes, self.registry.names())
+        known = self.known_metrics
         for item in items:
             try:
                 options = marker_options(item)
@@ -175,9 +177,10 @@ class MeasuredTests:
     def _check_names(self, item: pytest.Item, recorder: Recorder) -> None:
         """A name the marker gives that no probe or plugin defines and the test did not
         record is a typo: it must not switch measuring off (``metrics=["walltime"]``)."""
-        known = known_metric_names(self.probes, self.registry.names())
         try:
-            options_of(item).check_unknown_names(item.nodeid, known, has=recorder.metrics)
+            options_of(item).check_unknown_names(
+                item.nodeid, self.known_metrics, has=recorder.metrics
+            )
         except ConfigError as exc:
             raise pytest.fail.Exception(f"pareto: {exc}", pytrace=False) from None
 
