@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -220,3 +221,48 @@ def test_peak_rss_is_said_to_be_unattributable() -> None:
     assert verdict.outcome is Outcome.DOMINATED
     assert RSS_NOTE in verdict_message(verdict)
     assert RSS_NOTE not in verdict_message(judge("t.py::t", old, [old], {"peak_rss": rss}))
+
+
+def _committed(pytester: pytest.Pytester, factor: int) -> None:
+    """A real git repository whose commit holds ``factor``; the tests' own files stay."""
+    (pytester.path / "factor.json").write_text(json.dumps(factor))
+    for args in (["init", "-q"], ["add", "."], ["commit", "-q", "-m", "baseline"]):
+        subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@localhost", *args],
+            cwd=pytester.path,
+            check=True,
+            capture_output=True,
+        )
+
+
+@pytest.mark.slow
+def test_against_a_ref_the_reference_side_is_profiled_in_the_same_run(
+    project: pytest.Pytester,
+) -> None:
+    _committed(project, 1)
+    result = run(project, 30, "--pareto-against", "HEAD")
+    result.assert_outcomes(failed=1)
+    text = result.stdout.str()
+    assert "where the time went (one profiled pass each)" in text
+    first_row = text.split("calls before → after", 1)[1].splitlines()[1].split()
+    assert first_row[:2] == ["slow_helper", "work.py:1"]
+    entry = json.loads((project.path / "r.json").read_text())["tests"][0]
+    assert entry["where_time_went"]["rows"][0][:2] == ["slow_helper", "work.py:1"]
+    (verdict,) = load_report(project.path / "r.json").verdicts
+    assert verdict.decisive is not None
+    assert PROFILE_INFO in verdict.decisive.reference.extra_info
+
+
+def test_against_a_ref_an_added_list_is_diffed_against_the_reference_side(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makeini("[pytest]\naddopts = -p no:cacheprovider -p no:hypothesispytest\n")
+    pytester.makepyfile(test_alloc=ALLOCATING)
+    _committed(pytester, 0)
+    result = run(pytester, 1, "--pareto-against", "HEAD")
+    result.assert_outcomes(failed=1)
+    text = result.stdout.str()
+    assert "no allocation summary of the reference point" not in text
+    first_row = text.split("size before → after", 1)[1].splitlines()[1].split()
+    assert first_row[0] == "test_alloc.py:10"
+    assert first_row[1:6] == ["0", "B", "→", "8", "MiB"]

@@ -19,6 +19,7 @@ from pytest_pareto.cli import (
     history,
     import_benchmark,
     merge_driver,
+    noise,
     plot,
     probes,
     prune,
@@ -41,6 +42,7 @@ COMMANDS: tuple[Command, ...] = (
     import_benchmark.COMMAND,
     bisect.COMMAND,
     merge_driver.COMMAND,
+    noise.COMMAND,
 )
 
 

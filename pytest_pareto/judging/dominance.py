@@ -6,9 +6,10 @@ Every objective is first oriented so that lower is better (see :meth:`Direction.
 from __future__ import annotations
 
 import enum
+import functools
 import math
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from pytest_pareto.model.metrics import Metric, Tolerance
@@ -59,8 +60,11 @@ class MetricComparison:
     """For a statistical test: the p-value of the decisive one-sided test."""
     confidence: float | None = None
     """Level of ``interval`` (e.g. 0.95)."""
-    interval: tuple[float, float] | None = None
-    """Confidence interval of ``candidate / reference``."""
+    interval_source: Callable[[], tuple[float, float] | None] | None = field(
+        default=None, compare=False, repr=False
+    )
+    """Gives :attr:`interval` when first asked: a bootstrap takes tens of milliseconds, and
+    most comparisons (those of passing tests, of points that did not decide) are never shown."""
     processes: tuple[int, int] | None = None
     """Processes measured for (candidate, reference)."""
     normalised_ratio: float | None = None
@@ -70,6 +74,11 @@ class MetricComparison:
     """For a rank test: the p-value of "worse beyond the tolerance" as the null (Bonferroni
     adjusted over the verdict's comparisons); small rules a slowdown beyond tolerance out, so
     more processes cannot make it *worse* (the futility boundary of the sequential design)."""
+
+    @functools.cached_property
+    def interval(self) -> tuple[float, float] | None:
+        """Confidence interval of ``candidate / reference`` (see :attr:`normalised_ratio`)."""
+        return self.interval_source() if self.interval_source is not None else None
 
     @property
     def ratio(self) -> float | None:
@@ -121,10 +130,16 @@ class MetricComparison:
             method=str(data.get("method", "exact")),
             p_value=data.get("p_value"),
             confidence=data.get("confidence"),
-            interval=(float(interval[0]), float(interval[1])) if interval else None,
+            interval_source=functools.partial(_given, (float(interval[0]), float(interval[1])))
+            if interval
+            else None,
             processes=(int(processes[0]), int(processes[1])) if processes else None,
             normalised_ratio=data.get("normalised_ratio"),
         )
+
+
+def _given(interval: tuple[float, float]) -> tuple[float, float]:
+    return interval
 
 
 class Comparator(Protocol):

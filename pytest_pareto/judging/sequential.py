@@ -7,7 +7,9 @@ options -- whose defaults are these -- without importing the statistics.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from pytest_pareto.errors import ConfigError
 
@@ -60,6 +62,17 @@ class SequentialDesign:
             raise ConfigError(f"rho must be > 0, got {min(self.rho, self.beta_rho)!r}")
         if not 0.0 <= self.beta < 1.0:
             raise ConfigError(f"beta must be at least 0 and below 1, got {self.beta!r}")
+
+    def to_json(self) -> dict[str, float]:
+        return {"max_processes": self.max_processes, "alpha": self.alpha, "beta": self.beta}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> SequentialDesign:
+        return cls(
+            max_processes=int(data["max_processes"]),
+            alpha=float(data["alpha"]),
+            beta=float(data.get("beta", DEFAULT_BETA)),
+        )
 
     @property
     def looks(self) -> tuple[int, ...]:

@@ -260,8 +260,12 @@ class RankComparator:
             f"level {level:.2g}",
             p_value=p_worse if diff >= 0 else p_better,
             confidence=self.confidence,
-            interval=ratio_interval(
-                cand_values, ref_values, confidence=self.confidence, resamples=self.resamples
+            interval_source=functools.partial(
+                ratio_interval,
+                cand_values,
+                ref_values,
+                confidence=self.confidence,
+                resamples=self.resamples,
             )
             if self.resamples
             else None,

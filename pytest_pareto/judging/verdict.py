@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pytest_pareto.errors import ConfigError
@@ -17,6 +17,8 @@ from pytest_pareto.judging.dominance import (
     dominance_from,
     epsilon_indicator,
 )
+from pytest_pareto.judging.sequential import SequentialDesign
+from pytest_pareto.judging.stats import RankComparator
 from pytest_pareto.model.metrics import Metric, Tolerance, Variability
 from pytest_pareto.model.points import Point
 
@@ -134,6 +136,8 @@ class Verdict:
     """The stored point that decided the outcome (the strongest dominator when dominated)."""
     reason: str = ""
     """Why the outcome is NEW or SKIPPED, in words."""
+    design: SequentialDesign | None = None
+    """The sequential design noisy metrics were judged under (processes, alpha), if any."""
 
     def fails(self, *, strict: bool = False) -> bool:
         """Whether this verdict fails its test (``strict``: new and inconclusive fail too)."""
@@ -150,6 +154,7 @@ class Verdict:
             "metrics": {name: m.to_json() for name, m in sorted(self.metrics.items())},
             "decisive": self.against.index(self.decisive) if self.decisive else None,
             "against": [pc.to_json() for pc in self.against],
+            **({"design": self.design.to_json()} if self.design is not None else {}),
         }
 
     @classmethod
@@ -166,6 +171,7 @@ class Verdict:
             against=against,
             decisive=against[decisive] if decisive is not None else None,
             reason=str(data.get("reason", "")),
+            design=SequentialDesign.from_json(data["design"]) if data.get("design") else None,
         )
 
 
@@ -235,6 +241,21 @@ def judge(
     points were left out.
     """
     policy = policy or JudgePolicy()
+    verdict = _outcome(test_id, candidate, references, metrics, policy, skipped_reason)
+    noisy = policy.comparators.get(Variability.NOISY)
+    if isinstance(noisy, RankComparator) and verdict.against:
+        return replace(verdict, design=noisy.design)
+    return verdict
+
+
+def _outcome(
+    test_id: str,
+    candidate: Point,
+    references: Sequence[Point],
+    metrics: Mapping[str, Metric],
+    policy: JudgePolicy,
+    skipped_reason: str,
+) -> Verdict:
     unknown = set(candidate.metric_names) - set(metrics)
     if unknown:
         raise ConfigError(f"{test_id}: metrics {sorted(unknown)} have no definition")

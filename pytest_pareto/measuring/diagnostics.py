@@ -24,7 +24,10 @@ from pytest_pareto.measuring.measured_call import MeasuredCall
 from pytest_pareto.measuring.profiling import PROFILE_INFO, TIME_METRICS, profile_call
 from pytest_pareto.measuring.recorder import Recorder
 
-__all__ = ["dominated_on", "with_diagnostics"]
+__all__ = ["DIAGNOSTIC_INFO", "diagnostic_summaries", "dominated_on", "with_diagnostics"]
+
+DIAGNOSTIC_INFO = {PROFILE_INFO: TIME_METRICS, ALLOCATIONS_INFO: MEMORY_METRICS}
+"""``extra_info`` key of each summary, and the metrics it explains."""
 
 
 def dominated_on(verdict: Verdict, metrics: frozenset[str]) -> bool:
@@ -85,3 +88,23 @@ def with_diagnostics(
     if len(info) == len(verdict.candidate.extra_info):
         return verdict
     return replace(verdict, candidate=replace(verdict.candidate, extra_info=info))
+
+
+def diagnostic_summaries(recorder: Recorder, metrics: frozenset[str]) -> dict[str, Any]:
+    """A profile and an allocation summary of one more pass of the recorded call, each only
+    when ``metrics`` holds a metric it explains (a replica asked for where the time went)."""
+    call = recorder.call
+    if call is None:
+        return {}
+    summaries: dict[str, Any] = {}
+    measures: dict[str, Callable[[MeasuredCall], Any]] = {
+        PROFILE_INFO: profile_call,
+        ALLOCATIONS_INFO: allocations_at_peak,
+    }
+    for key, explained in DIAGNOSTIC_INFO.items():
+        if explained & metrics:
+            try:
+                summaries[key] = measures[key](call).to_json()
+            except Exception:  # a summary only explains; the measurement stands without it
+                continue
+    return summaries

@@ -54,6 +54,7 @@ class Judge:
             verdict = with_diagnostics(
                 self.verdict(item, recorder), recorder, update=self.settings.update
             )
+            verdict = self.replicated.with_reference_diagnostics(verdict)
         except ParetoError as exc:
             raise pytest.fail.Exception(f"pareto: {exc}", pytrace=False) from None
         item.stash[verdict_key] = verdict

@@ -67,9 +67,17 @@ class ReplicaRequest:
     """Where the replica writes its runs (JSON)."""
     noisy_only: bool = True
     """Run only probes with a noisy metric (deterministic ones need a single process)."""
+    diagnose: bool = False
+    """After measuring, profile and trace each call once more (where the time and memory
+    went, on the reference side of a dominated ``--pareto-against`` test)."""
 
     def to_json(self) -> dict[str, Any]:
-        return {"tests": list(self.tests), "out": self.out, "noisy_only": self.noisy_only}
+        return {
+            "tests": list(self.tests),
+            "out": self.out,
+            "noisy_only": self.noisy_only,
+            "diagnose": self.diagnose,
+        }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ReplicaRequest:
@@ -77,6 +85,7 @@ class ReplicaRequest:
             tests=tuple(str(t) for t in data["tests"]),
             out=str(data["out"]),
             noisy_only=bool(data.get("noisy_only", True)),
+            diagnose=bool(data.get("diagnose", False)),
         )
 
     @classmethod
@@ -103,6 +112,8 @@ class TestRun:
     process_slowdown: float | None = None
     """How much the code under test slowed this replica's speed reference, when beyond noise
     (see :mod:`pytest_pareto.measuring.speed_reference`)."""
+    diagnostics: Mapping[str, Any] = field(default_factory=dict)
+    """Profile and allocation summaries (``extra_info`` keys), when the request asked."""
 
     @property
     def ok(self) -> bool:
@@ -117,6 +128,8 @@ class TestRun:
         }
         if self.process_slowdown is not None:
             data["process_slowdown"] = self.process_slowdown
+        if self.diagnostics:
+            data["diagnostics"] = dict(self.diagnostics)
         return data
 
     @classmethod
@@ -131,6 +144,7 @@ class TestRun:
                 for n, r in data["samples"].items()
             },
             process_slowdown=data.get("process_slowdown"),
+            diagnostics=dict(data.get("diagnostics", {})),
         )
 
 

@@ -103,9 +103,9 @@ def profile_table(
             for f in after.functions
         ]
         return ProfileTable(
-            "where the time went: no profile of the reference point to diff against (points "
-            "recorded from now on store one; one measured from a git ref has none); the new "
-            "result's functions with the most own time:",
+            "where the time went: no profile of the reference point to diff against (a point "
+            "stored before profiles were kept has none); the new result's functions with the "
+            "most own time:",
             ("function", "file:line", "own time", "calls"),
             tuple(rows[:limit]),
         )

@@ -70,9 +70,11 @@ class ReplicaLauncher:
             return self.worktree.map(path)
         return path
 
-    def run_batch(self, side: Side, ids: Sequence[str], noisy_only: bool) -> Mapping[str, TestRun]:
+    def run_batch(
+        self, side: Side, ids: Sequence[str], noisy_only: bool, *, diagnose: bool = False
+    ) -> Mapping[str, TestRun]:
         """Measure ``ids`` once each in a new replica of ``side``; tests absent there are
-        left out of its runs."""
+        left out of its runs. ``diagnose``: the replica also profiles and traces each call."""
         config = self.config
         root = self._here(side, config.rootpath)
         present = [t for t in ids if (root / t.split("::")[0]).exists()]
@@ -97,7 +99,10 @@ class ReplicaLauncher:
             cwd=invocation if invocation.is_dir() else root,
             env=replica_environment(os.environ, python_path=python_path),
             request=ReplicaRequest(
-                tuple(present), str(workdir / f"runs-{number}.json"), noisy_only=noisy_only
+                tuple(present),
+                str(workdir / f"runs-{number}.json"),
+                noisy_only=noisy_only,
+                diagnose=diagnose,
             ),
             request_path=workdir / f"request-{number}.json",
             log_path=workdir / f"log-{number}.txt",

@@ -9,10 +9,13 @@ session ends.
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
+from pytest_pareto.measuring.diagnostics import diagnostic_summaries
 from pytest_pareto.measuring.measure import MeasureOptions
 from pytest_pareto.measuring.speed_reference import PROCESS_SLOWDOWN
 from pytest_pareto.model.metrics import Metric
@@ -32,6 +35,7 @@ class Replica:
         self.process_max_time = process_max_time
         self.measured: dict[str, tuple[dict[str, Metric], dict[str, Sample]]] = {}
         self.slowdowns: dict[str, float] = {}
+        self.diagnostics: dict[str, dict[str, Any]] = {}
         self.outcomes: dict[str, tuple[str, str]] = {}
         """Test id -> (pytest's outcome word, why it did not pass)."""
 
@@ -55,6 +59,18 @@ class Replica:
         if options_of(item).max_time is None:
             options = replace(options, max_time=self.process_max_time)
         return probes, options
+
+    @pytest.hookimpl(wrapper=True, trylast=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, None, None]:
+        """When asked, profile and trace the measured call once more: after its timed rounds,
+        never during them, and before the measuring plugin lets the call go (so: trylast,
+        the innermost wrapper)."""
+        result = yield
+        recorder = item.stash.get(recorder_key, None)
+        if self.request.diagnose and recorder is not None and recorder.call is not None:
+            wanted = frozenset(recorder.metrics)
+            self.diagnostics[item.nodeid] = diagnostic_summaries(recorder, wanted)
+        return result
 
     def pytest_runtest_teardown(self, item: pytest.Item) -> None:
         """Keep what the test measured (its body has run)."""
@@ -88,5 +104,6 @@ class Replica:
                 continue
             metrics, samples = self.measured.get(test_id, ({}, {}))
             slowdown = self.slowdowns.get(test_id)
-            runs.append(TestRun(test_id, outcome, metrics, samples, message, slowdown))
+            diagnostics = self.diagnostics.get(test_id, {})
+            runs.append(TestRun(test_id, outcome, metrics, samples, message, slowdown, diagnostics))
         write_runs(self.request.out, runs)

@@ -8,6 +8,8 @@ from dataclasses import replace
 import pytest
 
 from pytest_pareto.errors import MeasurementError
+from pytest_pareto.judging.verdict import Verdict
+from pytest_pareto.measuring.diagnostics import DIAGNOSTIC_INFO, dominated_on
 from pytest_pareto.measuring.measure import MeasureOptions
 from pytest_pareto.measuring.speed_reference import PROCESS_SLOWDOWN
 from pytest_pareto.model.machine import Machine
@@ -91,3 +93,34 @@ class ReplicatedResults:
                 why = ""  # not there at all: a new test
             return (), why, {}
         return (reference,), "", state.metrics(Side.REFERENCE, test_id) if state else {}
+
+    def with_reference_diagnostics(self, verdict: Verdict) -> Verdict:
+        """Under ``--pareto-against``, a verdict dominated on a metric a profile or an
+        allocation summary explains gets that summary of the reference side too: one more
+        replica of the reference's worktree profiles and traces the call once (after its
+        measuring, as the candidate's extra pass is), so the diff has both sides of one run."""
+        decisive = verdict.decisive
+        if not self.against or decisive is None:
+            return verdict
+        info = decisive.reference.extra_info
+        wanted = {
+            key
+            for key, metrics in DIAGNOSTIC_INFO.items()
+            if key not in info and dominated_on(verdict, metrics)
+        }
+        if not wanted:
+            return verdict
+        try:
+            runs = self.launcher.run_batch(
+                Side.REFERENCE, [verdict.test_id], noisy_only=False, diagnose=True
+            )
+        except MeasurementError:
+            return verdict  # a summary only explains; the message says there is none
+        run = runs.get(verdict.test_id)
+        found = {k: v for k, v in (run.diagnostics if run else {}).items() if k in wanted}
+        if not found:
+            return verdict
+        reference = replace(decisive.reference, extra_info={**info, **found})
+        compared = replace(decisive, reference=reference)
+        against = tuple(compared if pc is decisive else pc for pc in verdict.against)
+        return replace(verdict, against=against, decisive=compared)
