@@ -203,7 +203,7 @@ def test_build(pareto):
 def test_a_test_over_its_budget_shows_where_the_memory_went(pytester: pytest.Pytester) -> None:
     pytester.makeini("[pytest]\naddopts = -p no:cacheprovider -p no:hypothesispytest\n")
     pytester.makepyfile(test_pareto_over_budget=OVER_BUDGET)
-    result = pytester.runpytest()
+    result = pytester.runpytest("--pareto-report", "r.json")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
@@ -212,6 +212,12 @@ def test_a_test_over_its_budget_shows_where_the_memory_went(pytester: pytest.Pyt
             "*test_pareto_over_budget.py:5*8 MiB*",
         ]
     )
+    # The reports carry the table too, although the verdict itself (new) fails nothing.
+    entry = json.loads((pytester.path / "r.json").read_text())["tests"][0]
+    assert entry["outcome"] == "new"
+    assert entry["where_memory_went"]["rows"][0][0] == "test_pareto_over_budget.py:5"
+    html = render_html(load_report(pytester.path / "r.json"), max_plots=0)
+    assert "test_pareto_over_budget.py:5" in html.split("<table class='profile'>", 1)[1]
 
 
 def test_peak_rss_is_said_to_be_unattributable() -> None:

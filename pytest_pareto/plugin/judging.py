@@ -67,12 +67,20 @@ class Judge:
             verdict,
             self.context,
             fails=fails,
-            explain=lambda over: with_diagnostics(
-                verdict, recorder, update=False, over_budget=over
-            ),
+            explain=lambda over: self._explained(item, verdict, recorder, over),
         )
         if fails:
             pytest.fail(verdict_message(verdict), pytrace=False)
+
+    @staticmethod
+    def _explained(
+        item: pytest.Item, verdict: Verdict, recorder: Recorder, over: frozenset[str]
+    ) -> Verdict:
+        """The verdict with where the time or memory went on the metrics over budget; kept
+        as the test's verdict, so that the reports show the tables too."""
+        explained = with_diagnostics(verdict, recorder, update=False, over_budget=over)
+        item.stash[verdict_key] = explained
+        return explained
 
     def verdict(self, item: pytest.Item, recorder: Recorder) -> Verdict:
         options = options_of(item)

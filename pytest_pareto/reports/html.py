@@ -78,9 +78,12 @@ def _plot(verdict: Verdict) -> str:
     return f"<img class='plot' alt='{_e(alt)}' src='data:image/png;base64,{data}'>"
 
 
-def _profile_section(verdict: Verdict) -> list[str]:
-    """The full profile and allocation diffs (the message shows their top rows only)."""
-    return _diff_table(profile_table(verdict)) + _diff_table(allocation_table(verdict))
+def _profile_section(verdict: Verdict, *, judged: bool) -> list[str]:
+    """The full profile and allocation diffs (the message shows their top rows only). In a
+    judging run a new point carries a summary only when dominated or over a budget, so
+    ``judged`` shows any it carries; an update run's points all carry one, shown if dominated."""
+    tables = (profile_table(verdict, always=judged), allocation_table(verdict, always=judged))
+    return [line for table in tables for line in _diff_table(table)]
 
 
 def _diff_table(table: ProfileTable | None) -> list[str]:
@@ -103,7 +106,7 @@ def _test_section(report: RunReport, verdict: Verdict, *, plot: bool, limit: int
         out.append(f"<p class='meta'>No plot: only the first {limit} tests are drawn.</p>")
     message = verdict_message(verdict, update_hint=report.mode == "judge")
     out.append(f"<pre>{_e(message)}</pre>")
-    out += _profile_section(verdict)
+    out += _profile_section(verdict, judged=report.mode == "judge")
     out.append("</section>")
     return out
 

@@ -74,11 +74,12 @@ def change_from_json(data: Mapping[str, Any], where: str) -> FrontierChange:
     )
 
 
-def _where_it_went(verdict: Verdict) -> dict[str, Any]:
-    """The profile and allocation diffs of a dominated test, as the HTML report shows them."""
+def _where_it_went(verdict: Verdict, *, judged: bool) -> dict[str, Any]:
+    """The profile and allocation diffs of a dominated test or one over its budget, as the
+    HTML report shows them (see :func:`~pytest_pareto.reports.html.render_html`)."""
     tables = {
-        "where_time_went": profile_table(verdict),
-        "where_memory_went": allocation_table(verdict),
+        "where_time_went": profile_table(verdict, always=judged),
+        "where_memory_went": allocation_table(verdict, always=judged),
     }
     return {
         key: {"heading": t.heading, "headers": list(t.headers), "rows": [list(r) for r in t.rows]}
@@ -145,7 +146,11 @@ class RunReport:
                 "failed": [v.test_id for v in self.failed],
             },
             "tests": [
-                {**v.to_json(), "fails": self.fails(v), **_where_it_went(v)}
+                {
+                    **v.to_json(),
+                    "fails": self.fails(v),
+                    **_where_it_went(v, judged=self.mode == "judge"),
+                }
                 for v in self.sorted_verdicts()
             ],
             "changes": [change_to_json(c) for c in self.changes],
