@@ -71,8 +71,10 @@ def test_process_wide_slowdowns_fail_against_a_stored_baseline(pytester: pytest.
 
 
 @pytest.mark.slow
-def test_a_tracer_fails_with_pareto_against(pytester: pytest.Pytester) -> None:
-    change = "settrace"
+@pytest.mark.parametrize("change", ["settrace", "thread"])
+def test_process_wide_slowdowns_fail_with_pareto_against(
+    pytester: pytest.Pytester, change: str
+) -> None:
     _project(pytester)
     git = ["git", "-c", "user.name=t", "-c", "user.email=t@localhost"]
     subprocess.run([*git, "init", "-q"], cwd=pytester.path, check=True)
