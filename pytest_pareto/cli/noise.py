@@ -173,6 +173,22 @@ def _advice(rows: list[MetricNoise]) -> list[str]:
     return lines
 
 
+def _print_text(
+    rows: list[MetricNoise], unjudged: list[str], load: dict[str, list[float] | None]
+) -> None:
+    shown = [r for r in rows if r.spread is not None]
+    print("\n".join(_table(shown)) if shown else "no measured test with a noisy metric")
+    for r in rows:
+        if r.spread is None:
+            print(f"{r.test_id} {r.metric}: no spread to measure (one process, or values of 0)")
+    for test_id in unjudged:
+        print(f"{test_id}: no noisy metric compared (deterministic metrics see any change)")
+    advice = _advice(rows)
+    if advice:
+        print("\n" + "\n".join(advice))
+    print(f"\nload average before {load['before']}, after {load['after']}")
+
+
 def _load() -> list[float] | None:
     try:
         return [round(v, 2) for v in os.getloadavg()]
@@ -207,13 +223,7 @@ def _run(args: argparse.Namespace) -> int:
         }
         print(json.dumps(document, indent=2))
         return EXIT_OK
-    print("\n".join(_table(rows)) if rows else "no measured test with a noisy metric was selected")
-    for test_id in unjudged:
-        print(f"{test_id}: no noisy metric compared (deterministic metrics see any change)")
-    advice = _advice(rows)
-    if advice:
-        print("\n" + "\n".join(advice))
-    print(f"\nload average before {load['before']}, after {load['after']}")
+    _print_text(rows, unjudged, load)
     return EXIT_OK
 
 
