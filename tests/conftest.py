@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 
 import pytest
@@ -46,7 +47,16 @@ def metrics() -> dict[str, Metric]:
 
 
 INNER_PYTEST_ADDOPTS = "-p no:hypothesispytest -p no:benchmark -p no:cacheprovider"
-"""Plugins an inner pytest session does not need: pytester re-imports them on every run."""
+"""Plugins an inner pytest session does not need: pytester re-imports them on every run, and
+hypothesis's terminal summary imports all of hypothesis (about a second) in every pytest
+process, replicas included."""
+
+
+def inner_environment(**extra: str) -> dict[str, str]:
+    """The environment for a pytest started with ``subprocess`` (and its replicas): this
+    one's, without its own ``PYTEST_*`` settings, with :data:`INNER_PYTEST_ADDOPTS`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    return {**env, "PYTEST_ADDOPTS": INNER_PYTEST_ADDOPTS, **extra}
 
 
 @pytest.fixture(autouse=True)

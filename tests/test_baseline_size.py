@@ -4,12 +4,13 @@ four more times on unchanged code."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import inner_environment
 
 TEST_MODULE = """
 def work():
@@ -28,7 +29,7 @@ FIVE_UPDATES_LIMIT = 20 * 1024
 
 
 def _update(project: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    env = inner_environment()
     command = ["-p", "no:cacheprovider", "test_one.py", "--pareto-update", "--pareto-processes"]
     result = subprocess.run(
         [sys.executable, "-m", "pytest", *command, "20"],

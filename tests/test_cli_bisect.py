@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from pytest_pareto.cli._bisect_search import Class, estimated_probes, first_bad
+from tests.conftest import inner_environment
 
 HELPER = """\
 FACTOR = {factor}
@@ -65,7 +65,7 @@ def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "pytest_pareto.cli", *args],
         cwd=cwd,
-        env=dict(os.environ, TMPDIR=str(private), COLUMNS="200"),
+        env=inner_environment(TMPDIR=str(private), COLUMNS="200"),
         capture_output=True,
         text=True,
         timeout=300,

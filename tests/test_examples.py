@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import inner_environment
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 IMAGES = ROOT / "docs" / "img"
@@ -36,6 +38,7 @@ def run_pytest(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "pytest", *NO_CACHE, *args],
         cwd=folder,
+        env=inner_environment(),
         capture_output=True,
         text=True,
         timeout=900,
