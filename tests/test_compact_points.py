@@ -225,3 +225,36 @@ def test_raw_rounds_stay_out_of_git_and_out_of_the_store(tmp_path: Path) -> None
     )
     assert status.stdout == ""
     assert list(Store(tmp_path / "baselines").iter_files()) == []
+
+
+RAW_MODULE = """
+def work():
+    return sum(range(3000))
+
+
+def test_r(pareto):
+    pareto(work)
+"""
+
+
+def test_the_raw_rounds_option_writes_each_replicas_rounds_beside_the_store(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makeini("[pytest]\n")
+    pytester.makepyfile(test_r=RAW_MODULE)
+    plain = pytester.runpytest("--pareto-update", "--pareto-processes", "2")
+    plain.assert_outcomes(passed=1)
+    assert not (pytester.path / raw_rounds.RAW_FOLDER).exists()  # only when asked
+    asked = pytester.runpytest("--pareto-raw-rounds", "--pareto-processes", "2")
+    asked.assert_outcomes(passed=1)
+    (path,) = (pytester.path / raw_rounds.RAW_FOLDER / "test_r.py" / "test_r").iterdir()
+    metrics = json.loads(path.read_text())["metrics"]
+    wall = metrics["wall_time"]
+    assert len(wall["processes"]) == 2  # one list of rounds per replica process
+    assert all(len(rounds) > 1 for rounds in wall["processes"])
+    assert len(wall["calibration"]) == 2
+    stored = json.loads((pytester.path / "baselines" / "test_r.py.json").read_text())
+    (point,) = stored["tests"]["test_r"]["points"]
+    kept = point["metrics"]["wall_time"]  # per process: a median, a round count, a spread
+    assert set(kept) == {"value", "medians", "rounds", "spread", "calibration"}
+    assert all(isinstance(count, int) for count in kept["rounds"])

@@ -23,6 +23,7 @@ from pytest_pareto.plugin.replication.results import ReplicatedResults
 from pytest_pareto.plugin.reports import junit_properties
 from pytest_pareto.plugin.settings import RunSettings
 from pytest_pareto.reports.words import verdict_message
+from pytest_pareto.store import raw_rounds
 
 __all__ = ["Judge"]
 
@@ -58,6 +59,8 @@ class Judge:
         except ParetoError as exc:
             raise pytest.fail.Exception(f"pareto: {exc}", pytrace=False) from None
         item.stash[verdict_key] = verdict
+        if self.settings.raw_rounds is not None:
+            raw_rounds.write(self.settings.raw_rounds, item.nodeid, verdict.candidate)
         item.user_properties.append(("pareto_outcome", verdict.outcome.value))
         item.user_properties.extend(junit_properties(verdict))
         self.config.hook.pytest_pareto_verdict(item=item, verdict=verdict)

@@ -67,6 +67,13 @@ def _judging(group: pytest.OptionGroup, parser: pytest.Parser) -> None:
         help="run measured tests once without measuring or judging",
     )
     group.addoption(
+        "--pareto-raw-rounds",
+        action="store_true",
+        help="also write every round of every process of each measured result to "
+        ".pareto-raw/ in the rootdir (git-ignored), for forensics; baseline files keep "
+        "per-process summaries only",
+    )
+    group.addoption(
         "--pareto-store",
         metavar="DIR",
         default=None,

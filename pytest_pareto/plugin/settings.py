@@ -68,6 +68,8 @@ class RunSettings:
     """Under xdist, hold the host's measurement lock around noisy measurements."""
     measure_lock_timeout: float
     """Seconds to wait for that lock; ``-1``: no limit."""
+    raw_rounds: Path | None = None
+    """``--pareto-raw-rounds``: the folder each result's raw rounds are written to."""
 
     def design(self, processes: int | None) -> SequentialDesign:
         """The sequential design of a test whose marker asks for ``processes``."""
@@ -85,6 +87,7 @@ class RunSettings:
         from pytest_pareto.model.machine import Matching
         from pytest_pareto.model.metrics import Tolerance
         from pytest_pareto.reports.staleness import parse_age
+        from pytest_pareto.store.raw_rounds import RAW_FOLDER
 
         strict = config.getoption("pareto_strict")
         replica_file = config.getoption("pareto_replica")
@@ -113,6 +116,9 @@ class RunSettings:
             cpu_power=_cpu_power(tdp) if tdp else None,
             serialize_measurements=bool(config.getini(SERIALIZE_INI)),
             measure_lock_timeout=_lock_timeout(config),
+            raw_rounds=config.rootpath / RAW_FOLDER
+            if config.getoption("pareto_raw_rounds") and not replica_file
+            else None,
         )
 
 
