@@ -52,6 +52,9 @@ def test_against_the_previous_commit_catches_a_slowdown(
             f"*against point * (recorded *, commit {base}), measured from HEAD~1 in this run",
             "*wall_time*worse*ratio*95% CI*4 vs 4 processes*",
             "replicated 1 test in 8 replica processes (baseline from HEAD~1)*",
+            "  test * replica processes * its own time",
+            "  test_*::test_* 4 + 4 (reference) *s",
+            "  starting the replica processes and collecting: *s",
         ]
     )
     assert git(repository, "worktree", "list").count("\n") == 1  # the temporary one is gone

@@ -434,6 +434,10 @@ def test_grouped_tests_are_replicated_against_their_groups_frontier(
             "pareto: measuring 2 tests in replica processes",
             "*wall_time*2 vs 2 processes*",
             "replicated 2 tests in 2 replica processes*",
+            "  test * replica processes * its own time",
+            "  test_grouped.py::test_variant[[]*] * 2 *s",
+            "  test_grouped.py::test_variant[[]*] * 2 *s",
+            "  starting the replica processes and collecting: *s",
         ]
     )
 

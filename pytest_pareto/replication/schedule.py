@@ -114,6 +114,8 @@ class TestRun:
     (see :mod:`pytest_pareto.measuring.speed_reference`)."""
     diagnostics: Mapping[str, Any] = field(default_factory=dict)
     """Profile and allocation summaries (``extra_info`` keys), when the request asked."""
+    seconds: float | None = None
+    """How long the test took in the replica (set-up, call with its measuring, teardown)."""
 
     @property
     def ok(self) -> bool:
@@ -130,6 +132,8 @@ class TestRun:
             data["process_slowdown"] = self.process_slowdown
         if self.diagnostics:
             data["diagnostics"] = dict(self.diagnostics)
+        if self.seconds is not None:
+            data["seconds"] = self.seconds
         return data
 
     @classmethod
@@ -145,6 +149,7 @@ class TestRun:
             },
             process_slowdown=data.get("process_slowdown"),
             diagnostics=dict(data.get("diagnostics", {})),
+            seconds=data.get("seconds"),
         )
 
 
@@ -259,6 +264,11 @@ class Replication:
 
     def has(self, side: Side, test_id: str) -> bool:
         return bool(self.runs[side].get(test_id))
+
+    def seconds(self, test_id: str) -> float:
+        """Seconds the test itself took in every replica of both sides (start-up and
+        collection of the replica processes not included)."""
+        return sum(run.seconds or 0.0 for side in Side for run in self.runs[side].get(test_id, []))
 
     def process_slowdown(self, side: Side, test_id: str) -> float | None:
         """The largest slowdown the code under test caused to a replica's speed reference."""

@@ -37,9 +37,13 @@ from pytest_pareto.plugin.xdist import is_xdist_worker
 from pytest_pareto.probes import Probe
 from pytest_pareto.replication.schedule import Replication, Side, TestRun, replicate
 from pytest_pareto.reports.staleness import stale_warnings
+from pytest_pareto.reports.words import render_table
 from pytest_pareto.store.locks import measurement_lock
 
 __all__ = ["ReplicationController"]
+
+SHOWN_TESTS = 5
+"""Tests the summary names with their replica processes and time, the costliest first."""
 
 
 class ReplicationController:
@@ -197,6 +201,7 @@ class ReplicationController:
                 f"replicated {tests} test{'s' if tests != 1 else ''} in {self.batches} replica "
                 f"processes{f' (baseline from {against})' if against else ''}, {self.seconds:.1f}s"
             )
+            lines += self._where_the_time_went()
         warnings = stale_warnings(verdicts, self.context.machine, self.settings.max_age_s)
         if not lines and not warnings:
             return
@@ -205,6 +210,27 @@ class ReplicationController:
             terminalreporter.write_line(line)
         for warning in warnings:
             terminalreporter.write_line(f"warning: {warning}", yellow=True)
+
+    def _where_the_time_went(self) -> list[str]:
+        """Per test, the processes each side took and the seconds the test itself ran in
+        them (most first, at most :data:`SHOWN_TESTS`), and what start-up and collection
+        of the replica processes took besides."""
+        states = self.results.by_test
+        spent = {test_id: state.seconds(test_id) for test_id, state in states.items()}
+        rows = []
+        for test_id in sorted(spent, key=lambda t: (-spent[t], t))[:SHOWN_TESTS]:
+            state = states[test_id]
+            processes = str(state.processes(Side.CANDIDATE, test_id))
+            if self.settings.against:
+                processes += f" + {state.processes(Side.REFERENCE, test_id)} (reference)"
+            rows.append([test_id, processes, f"{spent[test_id]:.1f}s"])
+        lines = render_table(("test", "replica processes", "its own time"), rows, indent="  ")
+        if len(spent) > SHOWN_TESTS:
+            others = sorted(spent.values())[: len(spent) - SHOWN_TESTS]
+            lines.append(f"  and {len(others)} more tests: {sum(others):.1f}s")
+        overhead = max(0.0, self.seconds - sum(spent.values()))
+        lines.append(f"  starting the replica processes and collecting: {overhead:.1f}s")
+        return lines
 
     def close(self) -> None:
         self.launcher.close()

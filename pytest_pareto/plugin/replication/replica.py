@@ -36,6 +36,7 @@ class Replica:
         self.measured: dict[str, tuple[dict[str, Metric], dict[str, Sample]]] = {}
         self.slowdowns: dict[str, float] = {}
         self.diagnostics: dict[str, dict[str, Any]] = {}
+        self.seconds: dict[str, float] = {}
         self.outcomes: dict[str, tuple[str, str]] = {}
         """Test id -> (pytest's outcome word, why it did not pass)."""
 
@@ -85,6 +86,7 @@ class Replica:
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         test_id = report.nodeid
+        self.seconds[test_id] = self.seconds.get(test_id, 0.0) + report.duration
         if report.failed:
             outcome = "failed" if report.when == "call" else "error"
             crash = getattr(report.longrepr, "reprcrash", None)
@@ -105,5 +107,6 @@ class Replica:
             metrics, samples = self.measured.get(test_id, ({}, {}))
             slowdown = self.slowdowns.get(test_id)
             diagnostics = self.diagnostics.get(test_id, {})
-            runs.append(TestRun(test_id, outcome, metrics, samples, message, slowdown, diagnostics))
+            run = TestRun(test_id, outcome, metrics, samples, message, slowdown, diagnostics)
+            runs.append(replace(run, seconds=self.seconds.get(test_id)))
         write_runs(self.request.out, runs)
