@@ -192,6 +192,11 @@ def test_noise_reports_a_larger_detectable_slowdown_for_a_noisy_call(
 def test_options_noise_sets_itself_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["noise", "tests", "--pareto-update"]) == 2
     assert "--pareto-update: noise sets this itself; leave it out" in capsys.readouterr().err
+    assert main(["noise", "-k", "fit", "--pareto-against", "HEAD"]) == 2  # pytest's option first
+    assert "--pareto-against: noise sets this itself" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["noise", "--simulations", "0", "tests"])
+    assert "give a whole number of 1 or more" in capsys.readouterr().err
 
 
 def test_a_pytest_run_that_cannot_start_is_an_error_with_its_output(

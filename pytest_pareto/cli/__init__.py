@@ -62,7 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        # Commands that pass pytest's own options on take them first too (noise -k fit).
+        if getattr(args, "pytest_args", None) is None:
+            parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+        args.pytest_args = [*unknown, *args.pytest_args]
     try:
         return int(args.run(args))
     except ParetoError as exc:

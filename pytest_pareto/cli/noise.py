@@ -227,11 +227,21 @@ def _run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a whole number of 1 or more")
+    return value
+
+
 def _add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON document instead")
     parser.add_argument(
         "--simulations",
-        type=int,
+        type=_positive,
         default=200,
         metavar="N",
         help="simulated checks per slowdown tried (default 200)",
