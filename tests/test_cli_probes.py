@@ -109,7 +109,7 @@ def test_json_output(capsys: pytest.CaptureFixture[str]) -> None:
 def test_the_pytest_header_has_the_same_information(pytester: pytest.Pytester) -> None:
     pytester.makeini("[pytest]\naddopts = -p no:hypothesispytest\n")
     pytester.makepyfile(test_x="def test_x():\n    pass\n")
-    result = pytester.runpytest()
+    result = pytester.runpytest("-v")
     lines = result.stdout.lines
     assert f"pareto machine: {current_machine().summary()}" in lines
     at = lines.index("pareto probes:")

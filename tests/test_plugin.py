@@ -329,7 +329,7 @@ def test_options_are_in_help_under_one_group(pytester: pytest.Pytester) -> None:
 
 def test_header_shows_store_machine_and_probes(pytester: pytest.Pytester) -> None:
     pytester.makepyfile("def test_nothing():\n    pass\n")
-    result = pytester.runpytest()
+    result = pytester.runpytest("-v")
     result.stdout.fnmatch_lines(
         [
             "pareto: store *baselines, mode judge*",
@@ -339,6 +339,18 @@ def test_header_shows_store_machine_and_probes(pytester: pytest.Pytester) -> Non
             "  rapl: *",
         ]
     )
+
+
+def test_without_v_the_header_shows_the_settings_alone(pytester: pytest.Pytester) -> None:
+    """The machine and the probes take building the measuring run, which a run that
+    measures nothing must not pay for (tests/efficiency gates what it imports)."""
+    pytester.makepyfile("def test_nothing():\n    pass\n")
+    result = pytester.runpytest("--pareto-strict")
+    result.stdout.fnmatch_lines(
+        ["pareto: store *baselines, mode judge, strict on, machine matching exact"]
+    )
+    assert "pareto machine:" not in result.stdout.str()
+    assert "pareto: store" not in pytester.runpytest("--pareto-disable").stdout.str()
 
 
 def test_store_option_and_ini(project: pytest.Pytester) -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from pytest_pareto.model.machine import Machine, current_machine
 from pytest_pareto.plugin.hardware import configured_probes
-from pytest_pareto.plugin.settings import RunSettings
+from pytest_pareto.plugin.settings import RunSettings, header_line
 from pytest_pareto.plugin.xdist import header_lines as xdist_header_lines
 from pytest_pareto.probes import Probe, builtin_probes
 from pytest_pareto.probes.probe_report import header_lines as probe_header_lines
@@ -38,13 +38,9 @@ class RunInputs:
         return cls(settings, configured_probes(probes, settings), current_machine())
 
     def header_lines(self, config: pytest.Config) -> list[str]:
-        settings = self.settings
         return [
-            *xdist_header_lines(config, settings),
-            f"pareto: store {settings.store}, "
-            f"mode {'update' if settings.update else 'judge'}, "
-            f"strict {'on' if settings.strict else 'off'}, "
-            f"machine matching {settings.matching.value}",
+            *xdist_header_lines(config),
+            header_line(config, self.settings.store),
             f"pareto machine: {self.machine.summary()}",
             *probe_header_lines(self.probes),
         ]

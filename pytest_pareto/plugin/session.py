@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from pytest_pareto.plugin.settings import Settings, parse_run
+from pytest_pareto.plugin.settings import Settings, header_line, parse_run
+from pytest_pareto.plugin.xdist import header_lines as xdist_header_lines
 
 if TYPE_CHECKING:
     from pytest_pareto.measuring.recorder import Recorder
@@ -183,8 +184,14 @@ class ParetoSession:
     # -- hooks ---------------------------------------------------------------------------
 
     def pytest_report_header(self, config: pytest.Config) -> list[str]:
-        inputs = self.inputs()  # the header shows the machine and the probes
-        return [] if inputs is None else inputs.header_lines(config)
+        """The settings; with ``-v`` also the machine and the probes, which take building
+        the measuring run (a run that measures nothing should not pay for them)."""
+        if self.settings.disabled:
+            return []
+        if config.get_verbosity() > 0:
+            inputs = self.inputs()
+            return [] if inputs is None else inputs.header_lines(config)
+        return [*xdist_header_lines(config), header_line(config, self.settings.store)]
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         if not self.settings.disabled and self.writes_results:

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from pytest_pareto.probes.energy_estimate import CpuPower
     from pytest_pareto.replication.schedule import ReplicaRequest
 
-__all__ = ["PROCESSES_ENV", "RunSettings", "Settings", "parse_run", "store_path"]
+__all__ = ["PROCESSES_ENV", "RunSettings", "Settings", "header_line", "parse_run", "store_path"]
 
 PROCESSES_ENV = "PYTEST_PARETO_PROCESSES"
 """Environment variable that replaces the ini option ``pareto_processes`` (e.g. ``1`` for a
@@ -262,3 +262,16 @@ def _cpu_power(tdp: str) -> CpuPower:
     from pytest_pareto.probes.energy_estimate import parse_tdp
 
     return parse_tdp(tdp)
+
+
+def header_line(config: pytest.Config, store: Path) -> str:
+    """The header's line of settings, read as given: a run that measures nothing shows it
+    without building the measuring run (a bad value is reported when one is measured)."""
+    update = bool(config.getoption("pareto_update"))
+    strict = config.getoption("pareto_strict")
+    strict = strict if strict is not None else bool(config.getini("pareto_strict"))
+    matching = config.getoption("pareto_machine") or config.getini("pareto_machine")
+    return (
+        f"pareto: store {store}, mode {'update' if update else 'judge'}, "
+        f"strict {'on' if strict else 'off'}, machine matching {matching}"
+    )

@@ -39,9 +39,9 @@ def measure_guard(config: pytest.Config, settings: RunSettings) -> MeasureGuard 
     return functools.partial(measurement_lock, settings.measure_lock_timeout)
 
 
-def header_lines(config: pytest.Config, settings: RunSettings) -> list[str]:
+def header_lines(config: pytest.Config) -> list[str]:
     if not is_xdist_controller(config):
         return []
-    if settings.serialize_measurements:
+    if bool(config.getini(SERIALIZE_INI)):
         return ["pareto xdist: workers measure noisy metrics one at a time (measurement lock)"]
     return [f"pareto xdist: workers measure at once ({SERIALIZE_INI} = false)"]

@@ -216,7 +216,11 @@ class ReplicationController:
         them (most first, at most :data:`SHOWN_TESTS`), and what start-up and collection
         of the replica processes took besides."""
         states = self.results.by_test
-        spent = {test_id: state.seconds(test_id) for test_id, state in states.items()}
+        spent = {
+            test_id: state.seconds(test_id)
+            for test_id, state in states.items()
+            if any(state.has(side, test_id) for side in Side)
+        }
         rows = []
         for test_id in sorted(spent, key=lambda t: (-spent[t], t))[:SHOWN_TESTS]:
             state = states[test_id]
