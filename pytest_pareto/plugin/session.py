@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING
 import pytest
 
 from pytest_pareto.plugin.settings import Settings, header_line, parse_run
-from pytest_pareto.plugin.xdist import header_lines as xdist_header_lines
 
 if TYPE_CHECKING:
     from pytest_pareto.measuring.recorder import Recorder
@@ -191,6 +190,8 @@ class ParetoSession:
         if config.get_verbosity() > 0:
             inputs = self.inputs()
             return [] if inputs is None else inputs.header_lines(config)
+        from pytest_pareto.plugin.xdist import header_lines as xdist_header_lines
+
         return [*xdist_header_lines(config), header_line(config, self.settings.store)]
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:

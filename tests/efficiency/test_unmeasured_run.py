@@ -80,6 +80,6 @@ def test_a_measured_test_still_builds_the_run(project: Path) -> None:
 
 @pytest.mark.pareto(metrics=["modules_quiet", "modules_with_header"])
 def test_modules_a_run_of_unmeasured_tests_imports(pareto, project: Path) -> None:  # type: ignore[no-untyped-def]
-    """Quiet (``-q``), and with the pytest header, which shows the machine and the probes."""
+    """Quiet (``-q``), and with the pytest header (its settings line; -v adds the machine)."""
     pareto.record("modules_quiet", len(_imported(project, "-q")), better="lower")
     pareto.record("modules_with_header", len(_imported(project)), better="lower")
