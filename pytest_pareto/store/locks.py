@@ -10,8 +10,6 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from filelock import FileLock, Timeout
-
 from pytest_pareto.errors import MeasurementError
 
 __all__ = [
@@ -46,6 +44,8 @@ def lock_dir() -> Path:
 @contextlib.contextmanager
 def file_lock(path: Path, timeout: float = LOCK_TIMEOUT_S) -> Iterator[None]:
     """Hold the lock of one baseline file (keyed by its resolved path)."""
+    from filelock import FileLock  # 20 ms: imported when a lock is taken, not by every run
+
     key = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:16]
     with FileLock(str(lock_dir() / f"file-{key}.lock"), timeout=timeout):
         yield
@@ -79,6 +79,8 @@ def measurement_lock(timeout: float = LOCK_TIMEOUT_S) -> Iterator[None]:
         finally:
             _held.depth -= 1
         return
+    from filelock import FileLock, Timeout
+
     lock = FileLock(str(lock_dir() / "measure.lock"))
     try:
         lock.acquire(timeout=timeout)

@@ -17,8 +17,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from filelock import Timeout
-
 from pytest_pareto.store.locks import file_lock
 
 __all__ = [
@@ -92,11 +90,17 @@ def remove_stale_temp_files(root: Path, *, min_age_s: float = STALE_AFTER_S) -> 
     if not root.is_dir():
         return []
     now = time.time()
-    removed = []
+    stale = []
     for temp in sorted(root.rglob(f"{TEMP_PREFIX}*")):
         age = _age_s(temp, now)
-        if age is None or age < min_age_s:
-            continue
+        if age is not None and age >= min_age_s:
+            stale.append(temp)
+    if not stale:
+        return []
+    from filelock import Timeout  # 20 ms: imported when there is something to remove
+
+    removed = []
+    for temp in stale:
         target = target_of(temp)
         try:
             with contextlib.ExitStack() as stack:
