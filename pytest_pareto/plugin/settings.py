@@ -3,7 +3,7 @@
 Nothing else reads ``config.getoption`` or ``config.getini`` for the plugin's own options. A
 value that cannot be parsed stops the run with a usage error saying which value and why.
 :class:`Settings` is parsed at configure time; :class:`RunSettings`, what measuring and judging
-use, when the run first needs them (:func:`parse_run`: the pytest header, or the first
+use, when the run first needs them (:func:`parse_run`: the verbose pytest header, or the first
 measured test), so that a run that measures nothing does not import the measuring core.
 """
 
