@@ -18,6 +18,7 @@ from pytest_pareto.model.points import Observation, Point
 from pytest_pareto.plugin.replication.command import ReplicaLauncher
 from pytest_pareto.probes import Probe
 from pytest_pareto.replication.schedule import AGAINST_INFO, Replication, Side
+from pytest_pareto.store.locks import measurement_lock
 
 __all__ = ["References", "ReplicatedResults"]
 
@@ -111,9 +112,10 @@ class ReplicatedResults:
         if not wanted:
             return verdict
         try:
-            runs = self.launcher.run_batch(
-                Side.REFERENCE, [verdict.test_id], noisy_only=False, diagnose=True
-            )
+            with measurement_lock():  # it measures too: not beside xdist workers' measuring
+                runs = self.launcher.run_batch(
+                    Side.REFERENCE, [verdict.test_id], noisy_only=False, diagnose=True
+                )
         except MeasurementError:
             return verdict  # a summary only explains; the message says there is none
         run = runs.get(verdict.test_id)
