@@ -28,6 +28,7 @@ from pytest_pareto.measuring.notebook_records import (
 from pytest_pareto.model.metrics import Direction
 from pytest_pareto.model.points import TestBaseline
 from pytest_pareto.store.baseline_files import Store
+from tests.nb_support import ipython_shell, notebook_project
 
 TEST_ID = "nbs/analysis.ipynb::predict"
 
@@ -35,29 +36,12 @@ TEST_ID = "nbs/analysis.ipynb::predict"
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A project with a baselines/ folder and a notebook two levels down."""
-    root = tmp_path / "proj"
-    (root / "baselines").mkdir(parents=True)
-    (root / "nbs").mkdir()
-    (root / "pyproject.toml").write_text("")
-    for name in ("PYTEST_PARETO_STORE", RECORD_ENV, DISABLE_ENV, NOTEBOOK_ENV):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("JPY_SESSION_NAME", str(root / "nbs" / "analysis.ipynb"))
-    monkeypatch.chdir(root / "nbs")
-    return root
+    return notebook_project(tmp_path, monkeypatch)
 
 
 @pytest.fixture
 def shell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[InteractiveShell]:
-    from traitlets.config import Config
-
-    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
-    config = Config()
-    config.HistoryManager.hist_file = ":memory:"
-    InteractiveShell.clear_instance()
-    ip = InteractiveShell.instance(config=config)
-    ip.run_line_magic("load_ext", "nb_ext")
-    yield ip
-    InteractiveShell.clear_instance()
+    yield from ipython_shell(tmp_path, monkeypatch)
 
 
 def stored(project: Path, test_id: str = TEST_ID) -> TestBaseline | None:

@@ -16,29 +16,20 @@ from nb_ext.display import ResultCard
 from nb_ext.result import ParetoResult
 from pytest_pareto.judging.verdict import Outcome
 from pytest_pareto.measuring.allocations import ALLOCATIONS_INFO
-from pytest_pareto.measuring.notebook_records import DISABLE_ENV, NOTEBOOK_ENV, RECORD_ENV
 from pytest_pareto.store.baseline_files import Store
+from tests.nb_support import ipython_shell, notebook_project
 
 
 @pytest.fixture
-def shell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[InteractiveShell]:
-    from traitlets.config import Config
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    return notebook_project(tmp_path, monkeypatch)
 
-    root = tmp_path / "proj"
-    (root / "baselines").mkdir(parents=True)
-    (root / "pyproject.toml").write_text("")
-    for name in ("PYTEST_PARETO_STORE", RECORD_ENV, DISABLE_ENV, NOTEBOOK_ENV):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("JPY_SESSION_NAME", str(root / "analysis.ipynb"))
-    monkeypatch.chdir(root)
-    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
-    config = Config()
-    config.HistoryManager.hist_file = ":memory:"
-    InteractiveShell.clear_instance()
-    ip = InteractiveShell.instance(config=config)
-    ip.run_line_magic("load_ext", "nb_ext")
-    yield ip
-    InteractiveShell.clear_instance()
+
+@pytest.fixture
+def shell(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[InteractiveShell]:
+    yield from ipython_shell(tmp_path, monkeypatch)
 
 
 def run(ip: InteractiveShell, slots: int) -> ParetoResult:
@@ -48,7 +39,9 @@ def run(ip: InteractiveShell, slots: int) -> ParetoResult:
     return result
 
 
-def test_a_dominated_cell_shows_where_its_memory_went(shell: InteractiveShell) -> None:
+def test_a_dominated_cell_shows_where_its_memory_went(
+    project: Path, shell: InteractiveShell
+) -> None:
     first = run(shell, 1000)
     assert "pareto-where" not in ResultCard(first).html()  # nothing to explain: no extra pass
     shell.run_line_magic("pareto_baseline", "accept build")
@@ -59,6 +52,6 @@ def test_a_dominated_cell_shows_where_its_memory_went(shell: InteractiveShell) -
     assert "8 MiB" in card
     assert "where the memory went" in ResultCard(slower).text()
     shell.run_line_magic("pareto_baseline", "accept")  # the accepted point keeps its summary
-    baseline = Store(Path.cwd() / "baselines").load(slower.test_id)
+    baseline = Store(project / "baselines").load(slower.test_id)
     assert baseline is not None
     assert ALLOCATIONS_INFO in baseline.points[0].extra_info
