@@ -40,20 +40,21 @@ def dominated_on(verdict: Verdict, metrics: frozenset[str]) -> bool:
     )
 
 
-def _summary(
-    verdict: Verdict,
-    call: MeasuredCall,
-    metrics: frozenset[str],
-    measure: Callable[[MeasuredCall], Any],
-    *,
-    update: bool,
-    over_budget: frozenset[str],
-) -> dict[str, Any] | None:
-    """The summary ``measure`` gives of one more pass, when ``metrics`` ask for one."""
+def _wanted(
+    verdict: Verdict, metrics: frozenset[str], *, update: bool, over_budget: frozenset[str]
+) -> bool:
+    """Whether the summary that explains ``metrics`` is asked of this verdict's new point."""
     if not metrics & verdict.candidate.metric_names:
-        return None
-    if not (update or metrics & over_budget or dominated_on(verdict, metrics)):
-        return None
+        return False
+    return update or bool(metrics & over_budget) or dominated_on(verdict, metrics)
+
+
+def _one_more_pass(key: str, call: MeasuredCall) -> dict[str, Any] | None:
+    """The summary ``key`` of one more pass of ``call``; ``None`` when it cannot be taken."""
+    # Looked up when called, so that tests can count the passes.
+    measure: Callable[[MeasuredCall], Any] = (
+        profile_call if key == PROFILE_INFO else allocations_at_peak
+    )
     try:
         summary: dict[str, Any] = measure(call).to_json()
     except Exception:  # a summary only explains; the verdict stands without it
@@ -75,14 +76,10 @@ def with_diagnostics(
     if call is None:
         return verdict
     info = dict(verdict.candidate.extra_info)
-    wanted = (  # looked up when called, so that tests can count the passes
-        (PROFILE_INFO, TIME_METRICS, lambda c: profile_call(c)),
-        (ALLOCATIONS_INFO, MEMORY_METRICS, lambda c: allocations_at_peak(c)),
-    )
-    for key, metrics, measure in wanted:
-        if key in info:
+    for key, metrics in DIAGNOSTIC_INFO.items():
+        if key in info or not _wanted(verdict, metrics, update=update, over_budget=over_budget):
             continue
-        summary = _summary(verdict, call, metrics, measure, update=update, over_budget=over_budget)
+        summary = _one_more_pass(key, call)
         if summary is not None:
             info[key] = summary
     if len(info) == len(verdict.candidate.extra_info):
@@ -96,15 +93,9 @@ def diagnostic_summaries(recorder: Recorder, metrics: frozenset[str]) -> dict[st
     call = recorder.call
     if call is None:
         return {}
-    summaries: dict[str, Any] = {}
-    measures: dict[str, Callable[[MeasuredCall], Any]] = {
-        PROFILE_INFO: profile_call,
-        ALLOCATIONS_INFO: allocations_at_peak,
+    found = {
+        key: _one_more_pass(key, call)
+        for key, explained in DIAGNOSTIC_INFO.items()
+        if explained & metrics
     }
-    for key, explained in DIAGNOSTIC_INFO.items():
-        if explained & metrics:
-            try:
-                summaries[key] = measures[key](call).to_json()
-            except Exception:  # a summary only explains; the measurement stands without it
-                continue
-    return summaries
+    return {key: summary for key, summary in found.items() if summary is not None}
