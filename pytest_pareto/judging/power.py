@@ -62,11 +62,14 @@ def _tested(process: _Process) -> float:
     return process.median / process.calibration if process.calibration else process.median
 
 
+def _drawable(pool: list[_Process]) -> bool:
+    return len(pool) >= 2 and min(_tested(p) for p in pool) > 0
+
+
 def can_simulate(*observations: Observation) -> bool:
     """Whether :func:`detectable_slowdown` can draw processes like these: two or more, and
     every tested value above zero (slowdowns are ratios)."""
-    pool = _processes(*observations)
-    return len(pool) >= 2 and min(_tested(p) for p in pool) > 0
+    return _drawable(_processes(*observations))
 
 
 def process_spread(*observations: Observation) -> float | None:
@@ -160,7 +163,7 @@ def detectable_slowdown(
     ``measured`` (observations of identical code). Seeded: the same data give the same
     answer. Power grows with the slowdown, so the search is a bisection of the list."""
     pool = _processes(*measured)
-    if not can_simulate(*measured):
+    if not _drawable(pool):
         raise ValueError("a detectable slowdown needs two or more processes with values > 0")
     check = _Check(metric, tolerance, design, max(2, reference_processes), family_size)
     powers: dict[int, float] = {}

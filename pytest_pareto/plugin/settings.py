@@ -89,17 +89,14 @@ class RunSettings:
         from pytest_pareto.reports.staleness import parse_age
         from pytest_pareto.store.raw_rounds import RAW_FOLDER
 
-        strict = config.getoption("pareto_strict")
         replica_file = config.getoption("pareto_replica")
         update = bool(config.getoption("pareto_update"))
         tdp = str(config.getini("pareto_cpu_tdp")).strip()
         return cls(
             update=update,
-            strict=strict if strict is not None else bool(config.getini("pareto_strict")),
+            strict=_strict(config),
             store=store_path(config),
-            matching=Matching.parse(
-                config.getoption("pareto_machine") or config.getini("pareto_machine")
-            ),
+            matching=Matching.parse(_matching(config)),
             default_tolerance=Tolerance.parse(config.getini("pareto_tolerance")),
             measure_options=MeasureOptions(
                 max_time=_seconds(config, "pareto_max_time"),
@@ -268,10 +265,18 @@ def header_line(config: pytest.Config, store: Path) -> str:
     """The header's line of settings, read as given: a run that measures nothing shows it
     without building the measuring run (a bad value is reported when one is measured)."""
     update = bool(config.getoption("pareto_update"))
-    strict = config.getoption("pareto_strict")
-    strict = strict if strict is not None else bool(config.getini("pareto_strict"))
-    matching = config.getoption("pareto_machine") or config.getini("pareto_machine")
     return (
         f"pareto: store {store}, mode {'update' if update else 'judge'}, "
-        f"strict {'on' if strict else 'off'}, machine matching {matching}"
+        f"strict {'on' if _strict(config) else 'off'}, machine matching {_matching(config)}"
     )
+
+
+def _strict(config: pytest.Config) -> bool:
+    """``--pareto-strict``, else the ini value."""
+    given = config.getoption("pareto_strict")
+    return bool(given) if given is not None else bool(config.getini("pareto_strict"))
+
+
+def _matching(config: pytest.Config) -> str:
+    """``--pareto-machine``, else the ini value, as written."""
+    return str(config.getoption("pareto_machine") or config.getini("pareto_machine"))

@@ -106,7 +106,15 @@ class Replica:
                 continue
             metrics, samples = self.measured.get(test_id, ({}, {}))
             slowdown = self.slowdowns.get(test_id)
-            diagnostics = self.diagnostics.get(test_id, {})
-            run = TestRun(test_id, outcome, metrics, samples, message, slowdown, diagnostics)
-            runs.append(replace(run, seconds=self.seconds.get(test_id)))
+            run = TestRun(
+                test_id,
+                outcome,
+                metrics,
+                samples,
+                message,
+                slowdown,
+                diagnostics=self.diagnostics.get(test_id, {}),
+                seconds=self.seconds.get(test_id),
+            )
+            runs.append(run)
         write_runs(self.request.out, runs)
