@@ -23,6 +23,8 @@ __all__ = [
 
 UPDATE_PROCESSES = 20
 """Processes of a point stored by ``--pareto-update`` (fewer if the test asks for fewer)."""
+DEFAULT_REPLICA_FORKS = 5
+"""Replicas forked from one warm process (see ``docs/statistics.md``, cheap replicas)."""
 SERIALIZE_INI = "pareto_serialize_measurements"
 TIMEOUT_INI = "pareto_measure_lock_timeout"
 BENCHMARK_FIXTURE_INI = "pareto_benchmark_fixture"
@@ -144,6 +146,12 @@ def _replication(group: pytest.OptionGroup, parser: pytest.Parser) -> None:
         "pareto_process_max_time",
         "seconds of timed rounds per measured call in each replica process",
         default="0.1",
+    )
+    parser.addini(
+        "pareto_replica_forks",
+        "replica processes forked from each warm process, which imports and collects the "
+        f"tests once (default {DEFAULT_REPLICA_FORKS}); 0 starts every replica afresh",
+        default=str(DEFAULT_REPLICA_FORKS),
     )
     parser.addini(
         "pareto_baseline_max_age",

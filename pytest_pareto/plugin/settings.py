@@ -56,6 +56,8 @@ class RunSettings:
     alpha: float
     process_max_time: float
     """Seconds of timed rounds per measured call in a replica."""
+    replica_forks: int
+    """Replicas forked from each warm process; 0: each replica starts afresh."""
     max_age_s: float | None
     """Stored noisy points older than this are warned about; ``None``: never."""
     against: str | None
@@ -106,6 +108,7 @@ class RunSettings:
             default_processes=_default_processes(config),
             alpha=_alpha(config),
             process_max_time=_positive_float(config, "pareto_process_max_time"),
+            replica_forks=_replica_forks(config),
             max_age_s=parse_age(str(config.getini("pareto_baseline_max_age"))),
             against=None if replica_file else _against(config, update),
             replica=_replica_request(replica_file) if replica_file else None,
@@ -206,6 +209,20 @@ def _default_processes(config: pytest.Config) -> int:
     if processes < 1:
         raise ConfigError(f"{source} must be an integer >= 1")
     return processes
+
+
+def _replica_forks(config: pytest.Config) -> int:
+    text = str(config.getini("pareto_replica_forks")).strip()
+    try:
+        forks = int(text)
+    except ValueError:
+        forks = -1
+    if forks < 0:
+        raise ConfigError(
+            f"ini pareto_replica_forks = {text!r} must be an integer >= 0 "
+            "(0 starts every replica as a fresh process)"
+        )
+    return forks
 
 
 def _alpha(config: pytest.Config) -> float:

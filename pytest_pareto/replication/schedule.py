@@ -70,14 +70,20 @@ class ReplicaRequest:
     diagnose: bool = False
     """After measuring, profile and trace each call once more (where the time and memory
     went, on the reference side of a dominated ``--pareto-against`` test)."""
+    serve: tuple[int, int] | None = None
+    """A warm process's pipes (requests in, answers out): collect ``tests``, then fork a
+    replica per request (:mod:`.warm_process`) instead of measuring."""
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "tests": list(self.tests),
             "out": self.out,
             "noisy_only": self.noisy_only,
             "diagnose": self.diagnose,
         }
+        if self.serve is not None:
+            data["serve"] = list(self.serve)
+        return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ReplicaRequest:
@@ -86,6 +92,7 @@ class ReplicaRequest:
             out=str(data["out"]),
             noisy_only=bool(data.get("noisy_only", True)),
             diagnose=bool(data.get("diagnose", False)),
+            serve=(int(data["serve"][0]), int(data["serve"][1])) if data.get("serve") else None,
         )
 
     @classmethod

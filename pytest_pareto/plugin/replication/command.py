@@ -4,6 +4,11 @@ A replica is pytest re-invoked on the files of the tests of one batch, with this
 rootdir, ini file, ``-p`` plugins, ``-o`` overrides and import mode, plus the hidden
 ``--pareto-replica REQUEST`` option. For ``--pareto-against`` the reference side runs the
 same command in a temporary git worktree of the reference.
+
+With ``pareto_replica_forks`` above 0 (the default), that command starts a *warm process*
+instead, which collects the batch's tests once and forks a replica per batch, up to that
+many (:mod:`pytest_pareto.replication.warm_process`); where forking is not safe the launcher
+says why and starts every replica afresh.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -24,6 +30,7 @@ from pytest_pareto.replication.schedule import (
     replica_environment,
     run_replica,
 )
+from pytest_pareto.replication.warm_process import ForkUnsafe, WarmProcess
 from pytest_pareto.replication.worktree import RefWorktree, add_worktree
 
 __all__ = ["REPLICA_OPTION", "ReplicaLauncher", "replica_argv"]
@@ -49,15 +56,31 @@ def replica_argv(
     return [*args, *files, REPLICA_OPTION]
 
 
+class ReplicaCommand(NamedTuple):
+    """How to start a replica (or a warm process): its command line, folder, environment."""
+
+    argv: list[str]
+    cwd: Path
+    env: dict[str, str]
+
+
 class ReplicaLauncher:
     """Runs one replica per batch, on the working tree or on the reference's worktree."""
 
-    def __init__(self, config: pytest.Config, against: str | None) -> None:
+    def __init__(self, config: pytest.Config, against: str | None, forks: int) -> None:
         self.config = config
         self.against = against
+        self.forks = forks
+        """Replicas each warm process forks; 0: every replica is a fresh process."""
         self.worktree: RefWorktree | None = None
         self.workdir: Path | None = None
         self.started = 0
+        """Processes started: fresh replicas and warm processes."""
+        self.forked = 0
+        self.warm_started = 0
+        self.warm: dict[Side, WarmProcess] = {}
+        self.spawning: dict[Side, str] = {}
+        """Why a side starts its replicas afresh although forking was asked for."""
 
     def prepare(self) -> None:
         """Check out the reference (``--pareto-against``) before the first batch."""
@@ -75,40 +98,98 @@ class ReplicaLauncher:
     ) -> Mapping[str, TestRun]:
         """Measure ``ids`` once each in a new replica of ``side``; tests absent there are
         left out of its runs. ``diagnose``: the replica also profiles and traces each call."""
-        config = self.config
-        root = self._here(side, config.rootpath)
-        present = [t for t in ids if (root / t.split("::")[0]).exists()]
+        root = self._here(side, self.config.rootpath)
+        present = tuple(t for t in ids if (root / t.split("::")[0]).exists())
         if not present:
             return {}
         if self.workdir is None:
             self.workdir = Path(tempfile.mkdtemp(prefix="pareto-replicas-"))
+        number = self.started + self.forked + 1
+        request = ReplicaRequest(
+            present,
+            str(self.workdir / f"runs-{number}.json"),
+            noisy_only=noisy_only,
+            diagnose=diagnose,
+        )
+        if self.forks > 0 and side not in self.spawning:
+            try:
+                runs = self._warm_process(side, present).run(request)
+            except ForkUnsafe as exc:
+                self.spawning[side] = str(exc)
+            else:
+                self.forked += 1
+                return runs
         self.started += 1
-        number, workdir = self.started, self.workdir
+        command = self._command(side, present, number)
+        return run_replica(
+            command.argv,
+            cwd=command.cwd,
+            env=command.env,
+            request=request,
+            request_path=self.workdir / f"request-{number}.json",
+            log_path=self.workdir / f"log-{number}.txt",
+        )
+
+    def _warm_process(self, side: Side, tests: Sequence[str]) -> WarmProcess:
+        """The side's warm process, a new one when it has forked its share or was not
+        started on these tests."""
+        warm = self.warm.get(side)
+        if warm is not None and warm.served < self.forks and warm.can_serve(tests):
+            return warm
+        if warm is not None:
+            warm.close()
+        assert self.workdir is not None
+        self.started += 1
+        self.warm_started += 1
+        number = self.started + self.forked
+        command = self._command(side, tests, number)
+        warm = WarmProcess(
+            command.argv,
+            cwd=command.cwd,
+            env=command.env,
+            request=ReplicaRequest(tuple(tests), str(self.workdir / f"warm-{number}.json")),
+            request_path=self.workdir / f"request-{number}.json",
+            log_path=self.workdir / f"log-{number}.txt",
+        )
+        self.warm[side] = warm
+        return warm
+
+    def _command(self, side: Side, tests: Sequence[str], number: int) -> ReplicaCommand:
+        """The command line, folder and environment of a replica of ``side`` on ``tests``."""
+        config = self.config
+        root = self._here(side, config.rootpath)
+        assert self.workdir is not None
         argv = replica_argv(
             config,
             root=root,
             ini=self._here(side, config.inipath) if config.inipath is not None else None,
-            basetemp=workdir / f"tmp-{number}",
-            files=sorted({str(root / t.split("::")[0]) for t in present}),
+            basetemp=self.workdir / f"tmp-{number}",
+            files=sorted({str(root / t.split("::")[0]) for t in tests}),
         )
         # Both sides import the code of their own tree, not an installed copy.
         python_path = [root, root / "src"] if self.against else []
         invocation = self._here(side, config.invocation_params.dir)
-        return run_replica(
+        return ReplicaCommand(
             argv,
-            cwd=invocation if invocation.is_dir() else root,
-            env=replica_environment(os.environ, python_path=python_path),
-            request=ReplicaRequest(
-                tuple(present),
-                str(workdir / f"runs-{number}.json"),
-                noisy_only=noisy_only,
-                diagnose=diagnose,
-            ),
-            request_path=workdir / f"request-{number}.json",
-            log_path=workdir / f"log-{number}.txt",
+            invocation if invocation.is_dir() else root,
+            replica_environment(os.environ, python_path=python_path),
         )
 
+    def how_started(self) -> str:
+        """How the replicas were started, for the summary."""
+        if not self.forked and not self.spawning:
+            return "each a fresh process" if self.forks == 0 else ""
+        words = f"{self.forked} forked from {self.warm_started} warm processes"
+        if fresh := self.started - self.warm_started:
+            words += f", {fresh} started afresh"
+        for side, why in sorted(self.spawning.items(), key=lambda kv: kv[0].value):
+            words += f"; {side.value} replicas started afresh: {why}"
+        return words
+
     def close(self) -> None:
+        for warm in self.warm.values():
+            warm.close()
+        self.warm.clear()
         if self.worktree is not None:
             self.worktree.remove()
             self.worktree = None

@@ -61,7 +61,7 @@ class ReplicationController:
         self.settings = settings
         self.context = context
         self.selection = Selection(settings, context, probes, registry)
-        self.launcher = ReplicaLauncher(config, settings.against)
+        self.launcher = ReplicaLauncher(config, settings.against, settings.replica_forks)
         self.in_xdist_worker = is_xdist_worker(config)
         self.results = ReplicatedResults(
             context.machine, self.launcher, against=settings.against is not None
@@ -201,6 +201,8 @@ class ReplicationController:
                 f"replicated {tests} test{'s' if tests != 1 else ''} in {self.batches} replica "
                 f"processes{f' (baseline from {against})' if against else ''}, {self.seconds:.1f}s"
             )
+            if started := self.launcher.how_started():
+                lines.append(f"  replica processes: {started}")
             lines += self._where_the_time_went()
         warnings = stale_warnings(verdicts, self.context.machine, self.settings.max_age_s)
         if not lines and not warnings:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 import pytest
@@ -23,6 +24,7 @@ from pytest_pareto.model.points import Sample
 from pytest_pareto.plugin.keys import options_of, recorder_key
 from pytest_pareto.probes import Probe
 from pytest_pareto.replication.schedule import ReplicaRequest, TestRun, write_runs
+from pytest_pareto.replication.warm_process import serve_forks
 
 __all__ = ["Replica"]
 
@@ -50,6 +52,25 @@ class Replica:
         if dropped:
             config.hook.pytest_deselected(items=dropped)
             items[:] = keep
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> bool | None:
+        """A warm process forks a replica per request instead of running the tests."""
+        if self.request.serve is None:
+            return None
+        serve_forks(*self.request.serve, partial(self._measure_forked, session))
+        return True
+
+    def _measure_forked(self, session: pytest.Session, request: ReplicaRequest) -> None:
+        """In a forked replica: run the requested tests as pytest's loop would, then write
+        what they measured."""
+        self.request = request
+        wanted = set(request.tests)
+        items = [item for item in session.items if item.nodeid in wanted]
+        for index, item in enumerate(items):
+            following = items[index + 1] if index + 1 < len(items) else None
+            item.config.hook.pytest_runtest_protocol(item=item, nextitem=following)
+        self.write()
 
     def measuring_for(
         self, item: pytest.Item, probes: list[Probe], options: MeasureOptions
@@ -99,6 +120,11 @@ class Replica:
             self.outcomes.setdefault(test_id, ("passed", ""))
 
     def pytest_sessionfinish(self) -> None:
+        if self.request.serve is None:  # a warm process measured nothing itself
+            self.write()
+
+    def write(self) -> None:
+        """Write how each requested test ended and what it measured."""
         runs = []
         for test_id in self.request.tests:
             outcome, message = self.outcomes.get(test_id, ("", ""))
