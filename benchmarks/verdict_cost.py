@@ -8,7 +8,12 @@ round (the order rotates), it times each tool's whole pytest processes:
 * pytest-benchmark: record (``--benchmark-autosave``), then compare
   (``--benchmark-compare --benchmark-compare-fail=min:5%``);
 * pytest-pareto, stored: ``--pareto-update`` into an empty store, then a check;
-* pytest-pareto, one run: ``--pareto-against HEAD``.
+* pytest-pareto, one run: ``--pareto-against HEAD``;
+* with ``--afresh``, both pytest-pareto modes again with ``pareto_replica_forks = 0`` (every
+  replica a fresh process, as before warm processes), to show what forking saves.
+
+``--torch`` replaces the loop with one test of a small torch model's inference (a batch of
+64 through 256 -> 512 -> 10, about 0.2 ms a call), where every fresh process imports torch.
 
 The code never changes, so every verdict should be "equal"; the script prints the seconds of
 each tool (median over rounds), the ratios to pytest-benchmark, and how many tests failed.
@@ -17,6 +22,7 @@ Usage::
 
     python benchmarks/verdict_cost.py                 # 10 tests, 1 round
     python benchmarks/verdict_cost.py --tests 1 --rounds 3 --keep /tmp/project
+    python benchmarks/verdict_cost.py --torch --afresh
 
 The machine may be shared: the load (``/proc/loadavg``) is printed before and after.
 """
@@ -32,6 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 WORK = """
@@ -56,6 +63,19 @@ def test_pareto_{i}(pareto):
     pareto(work, {n})
 """
 
+TORCH_WORK = """
+import torch
+
+torch.manual_seed(0)
+MODEL = torch.nn.Sequential(torch.nn.Linear(256, 512), torch.nn.ReLU(), torch.nn.Linear(512, 10))
+BATCH = torch.randn(64, 256)
+
+
+def work(n):
+    with torch.no_grad():
+        return MODEL(BATCH)
+"""
+
 INI = "[pytest]\naddopts = -p no:cacheprovider -q\n"
 
 
@@ -64,8 +84,8 @@ def loops(i: int) -> int:
     return 15_000 + 5_000 * (i % 10)
 
 
-def build(root: Path, tests: int) -> None:
-    (root / "work.py").write_text(WORK, encoding="utf-8")
+def build(root: Path, tests: int, *, torch: bool) -> None:
+    (root / "work.py").write_text(TORCH_WORK if torch else WORK, encoding="utf-8")
     (root / "pytest.ini").write_text(INI, encoding="utf-8")
     bench = "".join(BENCH_TEST.format(i=i, n=loops(i)) for i in range(tests))
     pareto = "".join(PARETO_TEST.format(i=i, n=loops(i)) for i in range(tests))
@@ -100,25 +120,52 @@ def benchmark_steps(root: Path) -> list[tuple[float, int, str]]:
     return [record, compare]
 
 
-def stored_steps(root: Path) -> list[tuple[float, int, str]]:
+def stored_steps(root: Path, *extra: str) -> list[tuple[float, int, str]]:
     shutil.rmtree(root / "baselines", ignore_errors=True)
-    no_benchmark = ("test_pareto.py", "-p", "no:benchmark")
+    no_benchmark = ("test_pareto.py", "-p", "no:benchmark", *extra)
     return [
         pytest_run(root, *no_benchmark, "--pareto-update"),
         pytest_run(root, *no_benchmark),
     ]
 
 
-def against_steps(root: Path) -> list[tuple[float, int, str]]:
+def against_steps(root: Path, *extra: str) -> list[tuple[float, int, str]]:
     shutil.rmtree(root / "baselines", ignore_errors=True)
-    return [pytest_run(root, "test_pareto.py", "-p", "no:benchmark", "--pareto-against", "HEAD")]
+    return [
+        pytest_run(root, "test_pareto.py", "-p", "no:benchmark", *extra, "--pareto-against", "HEAD")
+    ]
 
 
-TOOLS = {
+AFRESH = ("-o", "pareto_replica_forks=0")
+
+TOOLS: dict[str, Callable[[Path], list[tuple[float, int, str]]]] = {
     "pytest-benchmark (record + compare)": benchmark_steps,
     "pytest-pareto stored (update + check)": stored_steps,
     "pytest-pareto --pareto-against HEAD": against_steps,
 }
+AFRESH_TOOLS: dict[str, Callable[[Path], list[tuple[float, int, str]]]] = {
+    "stored, replicas started afresh": lambda root: stored_steps(root, *AFRESH),
+    "--pareto-against, started afresh": lambda root: against_steps(root, *AFRESH),
+}
+
+
+def commit() -> str:
+    """The commit of pytest-pareto that is measured (this script's repository)."""
+    done = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"],
+        cwd=Path(__file__).parent,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"],
+        cwd=Path(__file__).parent,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return done.stdout.strip() + ("+changes" if dirty.stdout.strip() else "")
 
 
 def load() -> str:
@@ -133,16 +180,27 @@ def main() -> None:
     parser.add_argument("--tests", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--keep", type=Path, help="build the project here and keep it")
+    parser.add_argument("--torch", action="store_true", help="one torch inference test")
+    parser.add_argument(
+        "--afresh", action="store_true", help="also run pytest-pareto with every replica fresh"
+    )
     args = parser.parse_args()
+    if args.torch:
+        args.tests = 1
     root = args.keep or Path(tempfile.mkdtemp(prefix="verdict-cost-"))
     root.mkdir(parents=True, exist_ok=True)
-    build(root, args.tests)
-    print(f"{args.tests} measured test(s), {args.rounds} round(s), load before: {load()}")
-    seconds: dict[str, list[float]] = {name: [] for name in TOOLS}
-    names = list(TOOLS)
+    build(root, args.tests, torch=args.torch)
+    tools = {**TOOLS, **(AFRESH_TOOLS if args.afresh else {})}
+    what = "torch inference" if args.torch else "CPU-bound"
+    print(
+        f"{args.tests} {what} measured test(s), {args.rounds} round(s), "
+        f"commit {commit()}, load before: {load()}"
+    )
+    seconds: dict[str, list[float]] = {name: [] for name in tools}
+    names = list(tools)
     for round_ in range(args.rounds):
         for name in names[round_ % len(names) :] + names[: round_ % len(names)]:
-            steps = TOOLS[name](root)
+            steps = tools[name](root)
             seconds[name].append(sum(s for s, _, _ in steps))
             failed = [last for _, code, last in steps if code != 0]
             summary = "; ".join(re.sub(r"\s+", " ", last)[-90:] for _, _, last in steps)
