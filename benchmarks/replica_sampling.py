@@ -497,6 +497,22 @@ def analyse(
     out["fork_design"] = f"{z}x{c:g}"
     out["fork_n_eff"] = spawn_var / var_of_mean if var_of_mean > 0 else math.inf
     time_groups = chunks(spawn_values, children)
+    # The same with every value clipped to the spawn median +- 3 MADs: load spikes (a process
+    # or child that ran 2-50x slow) dominate variances but not ranks.
+    low, high = median - 3 * 1.4826 * mad, median + 3 * 1.4826 * mad
+    clip = [[min(high, max(low, v)) for v in g] for g in groups]
+    clipped = anova(clip)
+    clipped["spawn_time_icc"] = anova(
+        chunks([min(high, max(low, v)) for v in spawn_values], children)
+    )["icc"]
+    clipped["perm_p"] = permutation_p(clip, rng, draws)
+    clipped["total_over_spawn"] = clipped["var_total"] / statistics.variance(
+        [min(high, max(low, v)) for v in spawn_values]
+    )
+    clipped["within_over_spawn"] = clipped["var_within"] / statistics.variance(
+        [min(high, max(low, v)) for v in spawn_values]
+    )
+    out["fork_anova_clipped"] = clipped
     if len(time_groups) >= 2:
         spawn_time = anova(time_groups)
         spawn_time["perm_p"] = permutation_p(time_groups, rng, draws)
@@ -603,6 +619,22 @@ def summary_lines(results: dict[str, dict[str, Any]]) -> list[str]:
             f"{a['fork_total_over_spawn']:10.2f} {a['fork_within_over_spawn']:12.2f} "
             f"{a['fork_n_eff']:5.1f}/{a['fork_n']:<3d}{'':2s} "
             f"{t['icc']:4.2f} p{t['perm_p']:.2f}"
+        )
+    lines += [
+        "",
+        "The same, every value clipped to the spawn median +- 3 MADs (load spikes removed)",
+        f"{'workload':12s} {'fork btw':>8s} {'within':>6s} {'ICC':>5s} {'perm p':>6s} "
+        f"{'fork/spawn':>10s} {'within/spawn':>12s} {'time ICC':>8s}",
+    ]
+    for name, r in results.items():
+        c = r["analysis"].get("fork_anova_clipped")
+        if c is None:
+            continue
+        lines.append(
+            f"{name:12s} {pct(math.sqrt(c['var_between']) / c['mean']):>8s} "
+            f"{pct(math.sqrt(c['var_within']) / c['mean']):>6s} {c['icc']:5.2f} "
+            f"{c['perm_p']:6.3f} {c['total_over_spawn']:10.2f} {c['within_over_spawn']:12.2f} "
+            f"{c['spawn_time_icc']:8.2f}"
         )
     lines += [
         "",
@@ -728,7 +760,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--worker", choices=sorted(WORKERS), help=argparse.SUPPRESS)
     parser.add_argument("--workload", choices=WORKLOADS, help=argparse.SUPPRESS)
     parser.add_argument("--size", type=int, default=1, help=argparse.SUPPRESS)
+    parser.add_argument("--reanalyse", type=Path, help="analyse and print a saved .json again")
     args = parser.parse_args(argv)
+    if args.reanalyse:
+        saved = json.loads(args.reanalyse.read_text(encoding="utf-8"))
+        rng = random.Random(args.seed)
+        children = int(saved["settings"]["children"])
+        for r in saved["results"].values():
+            r["analysis"] = analyse(r["spawn"], r["zygotes"], children, rng, args.draws)
+        print(f"# {saved['command']} (commit {saved['commit']}), analysed again")
+        print("\n".join([*summary_lines(saved["results"]), ""]))
+        print("\n".join(thread_lines(saved["probes"], saved["results"])))
+        return 0
     if args.worker:
         print(json.dumps(WORKERS[args.worker](args)), flush=True)
         return 0
