@@ -23,7 +23,7 @@ __all__ = [
 
 UPDATE_PROCESSES = 20
 """Processes of a point stored by ``--pareto-update`` (fewer if the test asks for fewer)."""
-DEFAULT_REPLICA_FORKS = 5
+DEFAULT_REPLICA_FORKS = 3
 """Replicas forked from one warm process (see ``docs/statistics.md``, cheap replicas)."""
 SERIALIZE_INI = "pareto_serialize_measurements"
 TIMEOUT_INI = "pareto_measure_lock_timeout"

@@ -9,6 +9,8 @@ session ends.
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Generator
 from dataclasses import replace
 from functools import partial
@@ -59,7 +61,11 @@ class Replica:
         if self.request.serve is None:
             return None
         serve_forks(*self.request.serve, partial(self._measure_forked, session))
-        return True
+        # The launcher reads nothing else of a warm process, and other plugins' end of the
+        # session (hypothesis's statistics: seconds where no bytecode is cached) would only
+        # delay it.
+        _leave()
+        return True  # pragma: no cover -- _leave() does not return
 
     def _measure_forked(self, session: pytest.Session, request: ReplicaRequest) -> None:
         """In a forked replica: run the requested tests as pytest's loop would, then write
@@ -120,8 +126,7 @@ class Replica:
             self.outcomes.setdefault(test_id, ("passed", ""))
 
     def pytest_sessionfinish(self) -> None:
-        if self.request.serve is None:  # a warm process measured nothing itself
-            self.write()
+        self.write()
 
     def write(self) -> None:
         """Write how each requested test ended and what it measured."""
@@ -144,3 +149,10 @@ class Replica:
             )
             runs.append(run)
         write_runs(self.request.out, runs)
+
+
+def _leave() -> None:
+    """End this warm process now, without the rest of pytest's session end."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
