@@ -3,12 +3,15 @@
 Files are written with sorted keys, two-space indentation and a trailing newline so that
 diffs are small and merges local; every write is atomic (temporary file, fsync, rename) and
 happens under a lock file, so a reader sees the old file or the new one, never a mix.
+
+A file is read lazily when it is in the writer's layout: its frame is checked when it is
+read, each test's entry when that test is first loaded (``lazy_entries``); a file laid out
+otherwise (edited by hand, an older schema) is parsed and checked whole.
 """
 
 from __future__ import annotations
 
 import contextlib
-import gc
 import json
 import os
 import stat
@@ -17,9 +20,17 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from pytest_pareto.errors import BaselineFileError, ConfigError
-from pytest_pareto.model.metrics import BUILTIN_METRICS
+from pytest_pareto.errors import BaselineFileError
 from pytest_pareto.model.points import TestBaseline
+from pytest_pareto.store.lazy_entries import (
+    ModuleEntries,
+    baseline_of,
+    check_values,
+    gc_paused,
+    index_entries,
+    reject_constant,
+    unique_keys,
+)
 from pytest_pareto.store.locks import file_lock
 from pytest_pareto.store.migrations import OLDEST_SCHEMA_VERSION, migrate
 from pytest_pareto.store.temp_files import TEMP_PREFIX, create_temp_file
@@ -30,6 +41,7 @@ __all__ = [
     "BaselineFile",
     "Store",
     "format_json",
+    "read_entries",
     "split_test_id",
     "write_atomically",
 ]
@@ -79,33 +91,6 @@ def format_json(data: Any) -> str:
         return scalar(value)
 
     return render(data, 0) + "\n"
-
-
-def _reject_constant(token: str) -> float:
-    raise ValueError(f"{token} is not allowed in baseline files")
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    # Parsing builds many small acyclic objects; cyclic collections triggered meanwhile scan
-    # the whole heap again and again (nearly half the time of loading a large store).
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    # A hand-merged file may hold a key twice; json would silently keep the last one.
-    data = dict(pairs)
-    if len(data) != len(pairs):
-        keys = [key for key, _ in pairs]
-        duplicate = next(key for key in keys if keys.count(key) > 1)
-        raise ValueError(f"key {duplicate!r} appears twice in one object")
-    return data
 
 
 class BaselineFile:
@@ -162,85 +147,81 @@ class BaselineFile:
 
     @classmethod
     def parse(cls, path: Path, text: str, module: str) -> BaselineFile:
-        """Parse and validate a file's text; raise :class:`BaselineFileError` saying why not."""
-        with _gc_paused():
-            return cls._parse(path, text, module)
-
-    @classmethod
-    def _parse(cls, path: Path, text: str, module: str) -> BaselineFile:
-        if text.startswith("<<<<<<< ") or any(marker in text for marker in _CONFLICT_MARKERS):
-            raise BaselineFileError(
-                path,
-                "holds unresolved git merge conflict markers",
-                "resolve it: take one side (`git checkout --ours FILE` or `--theirs FILE`) and "
-                "re-run `pytest --pareto-update` on the other side's code to add its results",
-            )
-        try:
-            data = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
-        except (ValueError, RecursionError) as exc:
-            raise BaselineFileError(path, f"not valid JSON ({exc})") from None
-        if not isinstance(data, dict) or data.get("format") != FORMAT_NAME:
-            raise BaselineFileError(
-                path, f'not a pytest-pareto baseline file (no "format": "{FORMAT_NAME}")'
-            )
-        version = data.get("schema_version")
-        if not isinstance(version, int) or isinstance(version, bool):
-            raise BaselineFileError(path, "'schema_version' must be an integer")
-        if version > SCHEMA_VERSION:
-            raise BaselineFileError(
-                path,
-                f"written by a newer pytest-pareto (schema {version}, this one reads up to "
-                f"{SCHEMA_VERSION})",
-                "upgrade pytest-pareto (pip install -U pytest-pareto)",
-            )
-        if version < OLDEST_SCHEMA_VERSION:
-            raise BaselineFileError(path, f"unknown schema version {version}")
-        if version < SCHEMA_VERSION:
-            data = migrate(path, data, version, SCHEMA_VERSION)
-        tests = data.get("tests")
-        if not isinstance(tests, dict):
-            raise BaselineFileError(path, "'tests' must be an object")
-        parsed = {}
-        for name, entry in tests.items():
-            test_id = f"{module}::{name}" if name else module
-            try:
-                parsed[name] = TestBaseline.from_json(test_id, entry, str(path))
-            except ConfigError as exc:
-                raise BaselineFileError(path, str(exc).removeprefix(f"{path}: ")) from None
-            except (TypeError, ValueError, KeyError, AttributeError, OverflowError) as exc:
-                raise BaselineFileError(path, f"test {name!r} is malformed ({exc!r})") from None
-        for baseline in parsed.values():
-            _check_values(path, baseline)
-        return cls(path, parsed)
+        """Parse and validate a file's text, every test of it; raise
+        :class:`BaselineFileError` saying why not."""
+        return cls(path, read_entries(path, text, module).decode_all())
 
 
-_NON_NEGATIVE_UNITS = frozenset({"s", "B", "J", "FLOP"})
-"""Units of quantities that cannot be negative (a time, a size, an energy, a count)."""
+def _header() -> str:
+    """What the writer writes before the first test's entry (after the last: :data:`_FOOTER`)."""
+    return (
+        f'{{\n  "format": {json.dumps(FORMAT_NAME)},\n  "schema_version": {SCHEMA_VERSION},\n'
+        '  "tests": {\n'
+    )
 
 
-def _check_values(path: Path, baseline: TestBaseline) -> None:
-    # Values are finite already (the model rejects others); here: no negative time or size.
-    checked = [baseline.metrics.get(name) or BUILTIN_METRICS.get(name) for name in baseline.metrics]
-    names = [m.name for m in checked if m is not None and m.unit in _NON_NEGATIVE_UNITS]
-    if not names:
-        return
-    lowest = [
-        (min(obs.per_process), name)
-        for point in baseline.points
-        for name, obs in point.observations.items()
-        if name in names
-    ]
-    for entry in baseline.history:
-        values = entry.summary.values
-        lowest.extend((values[name], name) for name in names if name in values)
-    value, name = min(lowest, default=(0.0, ""))
-    if not value >= 0:
-        unit = baseline.metrics[name].unit
+_FOOTER = "\n  }\n}\n"
+
+
+def _has_conflict_markers(text: str) -> bool:
+    # A search for one character is fast (memchr); for a marker, far slower: only look for
+    # the markers whose character occurs at all.
+    return text.startswith("<<<<<<< ") or any(
+        marker in text for marker in _CONFLICT_MARKERS if marker[1] in text
+    )
+
+
+def read_entries(path: Path, text: str, module: str) -> ModuleEntries:
+    """The tests of a file's text. A file in the writer's layout is checked as a whole (its
+    frame: format, schema, where each test's entry lies, no test twice) and each test decoded
+    and checked when first asked for; a file laid out otherwise is parsed and checked whole.
+    Raises :class:`BaselineFileError` for what fails every test of the file."""
+    if _has_conflict_markers(text):
         raise BaselineFileError(
             path,
-            f"{baseline.test_id}: {name} = {value!r} {unit} is negative, "
-            "which a measurement cannot be",
+            "holds unresolved git merge conflict markers",
+            "resolve it: take one side (`git checkout --ours FILE` or `--theirs FILE`) and "
+            "re-run `pytest --pareto-update` on the other side's code to add its results",
         )
+
+    def whole() -> dict[str, TestBaseline]:
+        with gc_paused():
+            return _parse_whole(path, text, module)
+
+    entries = index_entries(path, module, text, (_header(), _FOOTER), whole)
+    return entries if entries is not None else ModuleEntries(path, module, decoded=whole())
+
+
+def _parse_whole(path: Path, text: str, module: str) -> dict[str, TestBaseline]:
+    try:
+        data = json.loads(text, parse_constant=reject_constant, object_pairs_hook=unique_keys)
+    except (ValueError, RecursionError) as exc:
+        raise BaselineFileError(path, f"not valid JSON ({exc})") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT_NAME:
+        raise BaselineFileError(
+            path, f'not a pytest-pareto baseline file (no "format": "{FORMAT_NAME}")'
+        )
+    version = data.get("schema_version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise BaselineFileError(path, "'schema_version' must be an integer")
+    if version > SCHEMA_VERSION:
+        raise BaselineFileError(
+            path,
+            f"written by a newer pytest-pareto (schema {version}, this one reads up to "
+            f"{SCHEMA_VERSION})",
+            "upgrade pytest-pareto (pip install -U pytest-pareto)",
+        )
+    if version < OLDEST_SCHEMA_VERSION:
+        raise BaselineFileError(path, f"unknown schema version {version}")
+    if version < SCHEMA_VERSION:
+        data = migrate(path, data, version, SCHEMA_VERSION)
+    tests = data.get("tests")
+    if not isinstance(tests, dict):
+        raise BaselineFileError(path, "'tests' must be an object")
+    parsed = {name: baseline_of(path, module, name, entry) for name, entry in tests.items()}
+    for baseline in parsed.values():
+        check_values(path, baseline)
+    return parsed
 
 
 class Store:
@@ -248,7 +229,7 @@ class Store:
 
     def __init__(self, root: Path | str) -> None:
         self.root = Path(root)
-        self._parsed: dict[Path, tuple[tuple[int, ...], BaselineFile | BaselineFileError]] = {}
+        self._parsed: dict[Path, tuple[tuple[int, ...], ModuleEntries | BaselineFileError]] = {}
 
     def path_for(self, test_id: str) -> Path:
         module, _ = split_test_id(test_id)
@@ -260,16 +241,21 @@ class Store:
         return relative.removesuffix(".json")
 
     def read_file(self, path: Path) -> BaselineFile:
-        """Parse one baseline file; a missing file is an empty one."""
+        """Parse one baseline file, every test of it; a missing file is an empty one."""
+        return BaselineFile(path, self.read_entries(path).decode_all())
+
+    def read_entries(self, path: Path) -> ModuleEntries:
+        """One baseline file's tests, each decoded when first asked for (see
+        :func:`read_entries`); a missing file has none."""
         try:
             info = path.stat()
         except FileNotFoundError:
-            return BaselineFile(path)
+            return ModuleEntries(path, "")
         except OSError as exc:
             raise BaselineFileError(path, f"cannot be read ({exc.strerror})") from None
         return self._parse_file(path, info)
 
-    def _parse_file(self, path: Path, info: os.stat_result) -> BaselineFile:
+    def _parse_file(self, path: Path, info: os.stat_result) -> ModuleEntries:
         size = info.st_size
         if not stat.S_ISREG(info.st_mode):
             raise BaselineFileError(path, "is not a regular file", "remove it")
@@ -293,29 +279,31 @@ class Store:
             raise BaselineFileError(path, f"cannot be read ({exc})") from None
         if len(raw) > MAX_FILE_BYTES:
             raise too_big
-        return BaselineFile.parse(path, text, self._module_of(path))
+        return read_entries(path, text, self._module_of(path))
 
     def load(self, test_id: str) -> TestBaseline | None:
         """The stored baseline of one test, or ``None``.
 
-        A file is parsed once while it stays the same (same inode, size and modification
-        time), however many of its tests are loaded; a bad file raises the same error again.
+        A file is read and its frame checked once while it stays the same (same inode, size
+        and modification time), however many of its tests are loaded, and each test's entry is
+        decoded once, when first loaded; a bad file, or a test's malformed entry, raises the
+        same error again.
         """
         _, name = split_test_id(test_id)
-        return self._read_cached(self.path_for(test_id)).tests.get(name)
+        return self._read_cached(self.path_for(test_id)).get(name)
 
-    def _read_cached(self, path: Path) -> BaselineFile:
+    def _read_cached(self, path: Path) -> ModuleEntries:
         try:
             info = path.stat()
         except FileNotFoundError:
             self._parsed.pop(path, None)
-            return BaselineFile(path)
+            return ModuleEntries(path, "")
         except OSError as exc:
             raise BaselineFileError(path, f"cannot be read ({exc.strerror})") from None
         key = (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
         cached = self._parsed.get(path)
         if cached is None or cached[0] != key:
-            result: BaselineFile | BaselineFileError
+            result: ModuleEntries | BaselineFileError
             try:
                 result = self._parse_file(path, info)
             except BaselineFileError as exc:
@@ -333,8 +321,9 @@ class Store:
                 yield path
 
     def iter_baselines(self) -> Iterator[TestBaseline]:
+        """Every stored baseline, file by file, each test decoded as it goes."""
         for path in self.iter_files():
-            yield from self.read_file(path).tests.values()
+            yield from self.read_entries(path)
 
     @contextlib.contextmanager
     def locked(self, path: Path) -> Iterator[None]:
