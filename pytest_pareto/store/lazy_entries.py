@@ -131,7 +131,8 @@ class ModuleEntries:
 
     An entry that is not valid JSON on its own fails its test, unless the file as a whole is
     valid JSON: then the entries were not where the writer puts them (a file edited by hand),
-    and the file is read whole instead, as a file in another layout is.
+    and the file is read whole instead, as a file in another layout is. So is a file asked
+    for a test that no line starts but whose name the text holds as a key.
     """
 
     def __init__(
@@ -171,9 +172,9 @@ class ModuleEntries:
         done = self._done.get(name)
         if done is None:
             span = self._spans.get(name)
-            if span is None:
+            if span is None and not self._may_hide(name):
                 return None
-            decoded = self._decode(name, *span)
+            decoded = None if span is None else self._decode(name, *span)
             if decoded is None:
                 self._read_whole()
                 return self.get(name)
@@ -215,6 +216,11 @@ class ModuleEntries:
         except BaselineFileError as exc:
             return exc
         return baseline
+
+    def _may_hide(self, name: str) -> bool:
+        """Whether an entry of test ``name`` may be in the file although no line starts it
+        where the writer would (an edited file): the text holds the name as a key."""
+        return bool(self._text) and f"{json.dumps(name, ensure_ascii=False)}: {{" in self._text
 
     def _read_whole(self) -> None:
         """Read the file whole from now on (see the class)."""
