@@ -11,11 +11,17 @@ the default probes and ``--pareto-processes 20``:
 
 for TESTS tests in MODULES files (10,000 in 100 by default). Then it times, in seconds:
 
-* ``load_s``: parse and validate every file (``Store.read_file``), the whole store;
+* ``load_s``: what a run pays to open every module file of the store and index its tests
+  (``Store.read_entries``: read the file, check its frame, find each test's entry); a test's
+  entry is decoded and checked only when that test is first loaded, so this is not the time
+  to decode the whole store, which is printed too:
+* ``full_decode_s``: open every file and decode and check every test in it (what
+  ``Store.iter_baselines`` and ``Store.read_file`` pay, and what ``load_s`` measured before
+  tests were decoded lazily), on the line before the last;
 * ``judge_one_s``: a run of one test: a fresh store loads its module (100 tests) and judges a
   new result against the test's frontier with the plugin's comparators (the rank test and
   its bootstrap interval for noisy metrics, 20 processes per side);
-* ``judge_all_s``: judge a new result of every test against its frontier (loaded already).
+* ``judge_all_s``: judge a new result of every test against its frontier (decoded already).
 
 Usage::
 
@@ -23,8 +29,9 @@ Usage::
     python benchmarks/store_scale.py --tests 1000 --modules 10
 
 Times are the median of --repeat runs (wall clock) on whatever else the machine is doing: say
-the load (``uptime``) with the figures. The last line is machine-readable::
+the load (``uptime``) with the figures. The last two lines are machine-readable::
 
+    full-decode: tests=T full_decode_s=D
     store-scale: tests=T points=P bytes=B load_s=X judge_one_s=Y judge_all_s=Z
 """
 
@@ -39,7 +46,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from pytest_pareto.frontier.maintenance import comparable_points
 from pytest_pareto.judging.dominance import compare_values
@@ -49,6 +56,7 @@ from pytest_pareto.model.machine import Matching, current_machine
 from pytest_pareto.model.metrics import BUILTIN_METRICS, Variability
 from pytest_pareto.model.points import HistoryEntry, Observation, Point, TestBaseline
 from pytest_pareto.store.baseline_files import BaselineFile, Store
+from pytest_pareto.store.lazy_entries import ModuleEntries
 
 PROCESSES = 20
 HISTORY = 20
@@ -173,15 +181,29 @@ def _judge(baseline: TestBaseline, new: Point, judging: JudgePolicy) -> Verdict:
     )
 
 
-def measure(root: Path, repeat: int) -> tuple[float, float, float, int]:
-    """(load_s, judge_one_s, judge_all_s, verdicts) for the store under ``root``."""
+class Timings(NamedTuple):
+    load_s: float
+    full_decode_s: float
+    judge_one_s: float
+    judge_all_s: float
+    verdicts: int
+
+
+def measure(root: Path, repeat: int) -> Timings:
+    """The timings of the store under ``root``."""
     store = Store(root)
     files = list(store.iter_files())
 
-    def load_all() -> list[TestBaseline]:
-        return [b for path in files for b in store.read_file(path).tests.values()]
+    def index_all() -> list[ModuleEntries]:
+        return [store.read_entries(path) for path in files]
 
-    load_s, baselines = _timed(load_all, repeat)
+    def decode_all() -> list[TestBaseline]:
+        return [baseline for path in files for baseline in store.read_entries(path)]
+
+    load_s, indexed = _timed(index_all, repeat)
+    full_decode_s, baselines = _timed(decode_all, repeat)
+    if sum(len(entries.names) for entries in indexed) != len(baselines):
+        raise AssertionError("the index and the decoded store disagree")
     judging = policy()
     one = baselines[len(baselines) // 2]
     one_candidate = candidate(one, 1)
@@ -196,14 +218,16 @@ def measure(root: Path, repeat: int) -> tuple[float, float, float, int]:
     start = time.perf_counter()
     verdicts = [_judge(b, new, judging) for b, new in candidates]
     judge_all_s = time.perf_counter() - start
-    return load_s, judge_one_s, judge_all_s, len(verdicts)
+    return Timings(load_s, full_decode_s, judge_one_s, judge_all_s, len(verdicts))
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tests", type=int, default=10_000)
     parser.add_argument("--modules", type=int, default=100)
-    parser.add_argument("--repeat", type=int, default=3, help="runs of load and judge-one")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="runs of load, full decode and judge-one"
+    )
     args = parser.parse_args(argv)
 
     root = Path(tempfile.mkdtemp(prefix="pareto-scale-"))
@@ -211,18 +235,20 @@ def main(argv: list[str] | None = None) -> int:
         start = time.perf_counter()
         points, size = build_store(root / "baselines", args.tests, args.modules)
         print(f"built in {time.perf_counter() - start:.1f}s with Store.write", flush=True)
-        load_s, judge_one_s, judge_all_s, verdicts = measure(root / "baselines", args.repeat)
+        timings = measure(root / "baselines", args.repeat)
     finally:
         shutil.rmtree(root, ignore_errors=True)
     print(
         f"store: {args.tests} tests in {args.modules} files, {points} frontier points "
         f"({points / args.tests:.1f} per test), {HISTORY} history entries per test, "
         f"{size / 2**20:.1f} MiB ({size / args.tests / 1024:.1f} KiB per test); "
-        f"{verdicts} verdicts; python {sys.version.split()[0]}"
+        f"{timings.verdicts} verdicts; python {sys.version.split()[0]}"
     )
+    print(f"full-decode: tests={args.tests} full_decode_s={timings.full_decode_s:.3f}")
     print(
-        f"store-scale: tests={args.tests} points={points} bytes={size} load_s={load_s:.3f} "
-        f"judge_one_s={judge_one_s:.4f} judge_all_s={judge_all_s:.1f}"
+        f"store-scale: tests={args.tests} points={points} bytes={size} "
+        f"load_s={timings.load_s:.3f} judge_one_s={timings.judge_one_s:.4f} "
+        f"judge_all_s={timings.judge_all_s:.1f}"
     )
     return 0
 
