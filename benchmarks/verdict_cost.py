@@ -151,21 +151,13 @@ AFRESH_TOOLS: dict[str, Callable[[Path], list[tuple[float, int, str]]]] = {
 
 def commit() -> str:
     """The commit of pytest-pareto that is measured (this script's repository)."""
-    done = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"],
-        cwd=Path(__file__).parent,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    dirty = subprocess.run(
-        ["git", "status", "--porcelain", "--untracked-files=no"],
-        cwd=Path(__file__).parent,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return done.stdout.strip() + ("+changes" if dirty.stdout.strip() else "")
+
+    def git(*args: str) -> str:
+        here = Path(__file__).parent
+        return subprocess.run(["git", *args], cwd=here, capture_output=True, text=True).stdout
+
+    changed = git("status", "--porcelain", "--untracked-files=no").strip()
+    return git("rev-parse", "--short", "HEAD").strip() + ("+changes" if changed else "")
 
 
 def load() -> str:

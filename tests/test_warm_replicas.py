@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from pytest_pareto.errors import MeasurementError
-from pytest_pareto.replication.schedule import ReplicaRequest
+from pytest_pareto.replication.schedule import ReplicaCommand, ReplicaRequest
 from pytest_pareto.replication.warm_process import ForkUnsafe, WarmProcess, fork_unsafe_reason
 from tests.replica_project import MEASURED, WORK
 
@@ -42,13 +42,13 @@ print("served")
 def warm(tmp_path: Path, **env: str) -> WarmProcess:
     script = tmp_path / "server.py"
     script.write_text(SERVER, encoding="utf-8")
+    python_path = {"PYTHONPATH": str(Path(__file__).parents[1])}
+    command = ReplicaCommand([sys.executable, str(script)], tmp_path, {**python_path, **env})
     return WarmProcess(
-        [sys.executable, str(script)],
-        cwd=tmp_path,
-        env={"PYTHONPATH": str(Path(__file__).parents[1]), **env},
-        request=ReplicaRequest(("a", "b", "crash"), str(tmp_path / "warm.json")),
-        request_path=tmp_path / "request.json",
-        log_path=tmp_path / "log.txt",
+        command,
+        ReplicaRequest(("a", "b", "crash"), str(tmp_path / "warm.json")),
+        tmp_path / "request.json",
+        tmp_path / "log.txt",
     )
 
 

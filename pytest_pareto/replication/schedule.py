@@ -22,7 +22,7 @@ import subprocess
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from pytest_pareto.errors import MeasurementError
 from pytest_pareto.judging.sequential import SequentialDesign
@@ -32,6 +32,7 @@ from pytest_pareto.replication.progress import ProgressSink
 
 __all__ = [
     "AGAINST_INFO",
+    "ReplicaCommand",
     "ReplicaRequest",
     "Replication",
     "Side",
@@ -40,6 +41,7 @@ __all__ = [
     "replica_environment",
     "replicate",
     "run_replica",
+    "runs_or_why",
     "write_runs",
 ]
 
@@ -56,6 +58,14 @@ class Side(enum.Enum):
     """The working tree: the result being judged."""
     REFERENCE = "reference"
     """The baseline's code (``--pareto-against REF``)."""
+
+
+class ReplicaCommand(NamedTuple):
+    """How to start a replica (or a warm process): its command line, folder, environment."""
+
+    argv: list[str]
+    cwd: Path
+    env: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -227,14 +237,20 @@ def run_replica(
             stdin=subprocess.DEVNULL,
             check=False,
         )
+    return runs_or_why(out, log_path, f"the replica exited with status {completed.returncode}")
+
+
+def runs_or_why(out: Path, log_path: Path, ending: str) -> dict[str, TestRun]:
+    """The runs a replica wrote to ``out``, or :class:`MeasurementError` saying how it ended
+    (``ending``) and what its output (``log_path``) ends with."""
     try:
         return read_runs(out)
     except MeasurementError as exc:
-        tail = log_path.read_text(encoding="utf-8", errors="replace")[-2000:]
-        raise MeasurementError(
-            f"{exc}; the replica exited with status {completed.returncode}; "
-            f"its output ends:\n{tail}"
-        ) from None
+        raise MeasurementError(f"{exc}; {ending}; its output ends:\n{log_tail(log_path)}") from None
+
+
+def log_tail(log_path: Path) -> str:
+    return log_path.read_text(encoding="utf-8", errors="replace")[-2000:]
 
 
 # -- the sequential loop ---------------------------------------------------------------

@@ -36,7 +36,13 @@ from pathlib import Path
 from typing import IO, Any
 
 from pytest_pareto.errors import MeasurementError
-from pytest_pareto.replication.schedule import ReplicaRequest, TestRun, read_runs
+from pytest_pareto.replication.schedule import (
+    ReplicaCommand,
+    ReplicaRequest,
+    TestRun,
+    log_tail,
+    runs_or_why,
+)
 
 __all__ = [
     "ForkUnsafe",
@@ -173,14 +179,7 @@ class WarmProcess:
     """The launcher's handle on one warm process: start it, ask it for replicas, end it."""
 
     def __init__(
-        self,
-        argv: Sequence[str],
-        *,
-        cwd: Path,
-        env: Mapping[str, str],
-        request: ReplicaRequest,
-        request_path: Path,
-        log_path: Path,
+        self, command: ReplicaCommand, request: ReplicaRequest, request_path: Path, log_path: Path
     ) -> None:
         self.tests = frozenset(request.tests)
         self.served = 0
@@ -191,9 +190,9 @@ class WarmProcess:
         request_path.write_text(json.dumps(serving.to_json()), encoding="utf-8")
         with log_path.open("wb") as log:
             self.process = subprocess.Popen(
-                [*argv, str(request_path)],
-                cwd=cwd,
-                env=dict(env),
+                [*command.argv, str(request_path)],
+                cwd=command.cwd,
+                env=command.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
@@ -223,22 +222,14 @@ class WarmProcess:
             self.close()
             raise MeasurementError(
                 f"the warm replica process ended (status {self.process.returncode}); "
-                f"its output ends:\n{self._log_tail()}"
+                f"its output ends:\n{log_tail(self.log_path)}"
             )
         reply = json.loads(answer)
         if "unsafe" in reply:
             self.close()
             raise ForkUnsafe(str(reply["unsafe"]))
-        try:
-            return read_runs(out)
-        except MeasurementError as exc:
-            raise MeasurementError(
-                f"{exc}; the forked replica exited with status {reply.get('status')}; "
-                f"its output ends:\n{self._log_tail()}"
-            ) from None
-
-    def _log_tail(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace")[-2000:]
+        ending = f"the forked replica exited with status {reply.get('status')}"
+        return runs_or_why(out, self.log_path, ending)
 
     def close(self) -> None:
         """End the warm process (it exits when its request pipe closes)."""

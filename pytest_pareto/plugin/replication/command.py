@@ -19,11 +19,11 @@ import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import NamedTuple
 
 import pytest
 
 from pytest_pareto.replication.schedule import (
+    ReplicaCommand,
     ReplicaRequest,
     Side,
     TestRun,
@@ -54,14 +54,6 @@ def replica_argv(
     if config.pluginmanager.has_plugin("xdist"):
         args += ["-n", "0"]  # a replica measures in its own process, never in xdist workers
     return [*args, *files, REPLICA_OPTION]
-
-
-class ReplicaCommand(NamedTuple):
-    """How to start a replica (or a warm process): its command line, folder, environment."""
-
-    argv: list[str]
-    cwd: Path
-    env: dict[str, str]
 
 
 class ReplicaLauncher:
@@ -144,12 +136,10 @@ class ReplicaLauncher:
         number = self.started + self.forked
         command = self._command(side, tests, number)
         warm = WarmProcess(
-            command.argv,
-            cwd=command.cwd,
-            env=command.env,
-            request=ReplicaRequest(tuple(tests), str(self.workdir / f"warm-{number}.json")),
-            request_path=self.workdir / f"request-{number}.json",
-            log_path=self.workdir / f"log-{number}.txt",
+            command,
+            ReplicaRequest(tuple(tests), str(self.workdir / f"warm-{number}.json")),
+            self.workdir / f"request-{number}.json",
+            self.workdir / f"log-{number}.txt",
         )
         self.warm[side] = warm
         return warm
