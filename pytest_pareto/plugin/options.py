@@ -144,8 +144,8 @@ def _replication(group: pytest.OptionGroup, parser: pytest.Parser) -> None:
     )
     parser.addini(
         "pareto_process_max_time",
-        "seconds of timed rounds per measured call in each replica process",
-        default="0.1",
+        "seconds of timed rounds per measured call in each replica process (default 0.05)",
+        default="0.05",
     )
     parser.addini(
         "pareto_replica_forks",
