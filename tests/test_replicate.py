@@ -17,6 +17,7 @@ from pytest_pareto.model.machine import current_machine
 from pytest_pareto.model.metrics import BUILTIN_METRICS, Metric
 from pytest_pareto.model.points import Sample
 from pytest_pareto.replication.schedule import (
+    ReplicaCommand,
     ReplicaRequest,
     Replication,
     Side,
@@ -255,9 +256,9 @@ def test_run_replica_reads_what_a_real_process_wrote(tmp_path: Path) -> None:
     )
     request = ReplicaRequest(("t::a",), str(tmp_path / "out.json"))
     runs = run_replica(
-        [sys.executable, "-c", script],
-        cwd=tmp_path,
-        env=replica_environment({"PATH": "/usr/bin:/bin"}),
+        ReplicaCommand(
+            [sys.executable, "-c", script], tmp_path, replica_environment({"PATH": "/usr/bin:/bin"})
+        ),
         request=request,
         request_path=tmp_path / "request.json",
         log_path=tmp_path / "log.txt",
@@ -268,9 +269,11 @@ def test_run_replica_reads_what_a_real_process_wrote(tmp_path: Path) -> None:
 def test_run_replica_shows_the_output_of_a_crash(tmp_path: Path) -> None:
     with pytest.raises(MeasurementError, match=r"(?s)exited with status 3.*import went wrong"):
         run_replica(
-            [sys.executable, "-c", "import sys; print('import went wrong'); sys.exit(3)"],
-            cwd=tmp_path,
-            env=replica_environment({"PATH": "/usr/bin:/bin"}),
+            ReplicaCommand(
+                [sys.executable, "-c", "import sys; print('import went wrong'); sys.exit(3)"],
+                tmp_path,
+                replica_environment({"PATH": "/usr/bin:/bin"}),
+            ),
             request=ReplicaRequest(("t::a",), str(tmp_path / "out.json")),
             request_path=tmp_path / "request.json",
             log_path=tmp_path / "log.txt",

@@ -22,7 +22,7 @@ import subprocess
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import IO, Any, NamedTuple
 
 from pytest_pareto.errors import MeasurementError
 from pytest_pareto.judging.sequential import SequentialDesign
@@ -42,6 +42,7 @@ __all__ = [
     "replicate",
     "run_replica",
     "runs_or_why",
+    "start_replica",
     "write_runs",
 ]
 
@@ -210,34 +211,45 @@ def replica_environment(
     return env
 
 
-def run_replica(
-    argv: Sequence[str],
-    *,
-    cwd: Path,
-    env: Mapping[str, str],
+def start_replica(
+    command: ReplicaCommand,
     request: ReplicaRequest,
     request_path: Path,
-    log_path: Path,
+    log: IO[bytes],
+    *,
+    pass_fds: Sequence[int] = (),
+) -> subprocess.Popen[bytes]:
+    """Start ``command`` followed by the file of ``request`` (written to ``request_path``),
+    its output to ``log``: a replica, or a warm process (:mod:`.warm_process`)."""
+    request_path.write_text(json.dumps(request.to_json()), encoding="utf-8")
+    return subprocess.Popen(
+        [*command.argv, str(request_path)],
+        cwd=command.cwd,
+        env=command.env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        pass_fds=pass_fds,
+    )
+
+
+def run_replica(
+    command: ReplicaCommand, *, request: ReplicaRequest, request_path: Path, log_path: Path
 ) -> dict[str, TestRun]:
-    """Run one replica process (``argv`` followed by the request file) and read its runs.
+    """Run one replica process and read its runs.
 
     Tests the replica did not report are missing from the result; a replica that reported
     nothing raises :class:`MeasurementError` with the end of its output.
     """
-    request_path.write_text(json.dumps(request.to_json()), encoding="utf-8")
     out = Path(request.out)
     out.unlink(missing_ok=True)
-    with log_path.open("wb") as log:
-        completed = subprocess.run(
-            [*argv, str(request_path)],
-            cwd=cwd,
-            env=dict(env),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            check=False,
-        )
-    return runs_or_why(out, log_path, f"the replica exited with status {completed.returncode}")
+    with log_path.open("wb") as log, start_replica(command, request, request_path, log) as process:
+        try:
+            status = process.wait()
+        except BaseException:  # interrupted: do not leave the replica running
+            process.kill()
+            raise
+    return runs_or_why(out, log_path, f"the replica exited with status {status}")
 
 
 def runs_or_why(out: Path, log_path: Path, ending: str) -> dict[str, TestRun]:

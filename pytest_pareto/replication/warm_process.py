@@ -42,11 +42,13 @@ from pytest_pareto.replication.schedule import (
     TestRun,
     log_tail,
     runs_or_why,
+    start_replica,
 )
 
 __all__ = [
     "ForkUnsafe",
     "WarmProcess",
+    "exit_now",
     "fork_unsafe_reason",
     "serve_forks",
 ]
@@ -170,9 +172,15 @@ def _child(
     except BaseException as exc:
         print(f"pytest-pareto: the forked replica failed: {exc!r}", file=sys.stderr)
     finally:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
+        exit_now(code)
+
+
+def exit_now(code: int) -> None:
+    """End this process now, output flushed, without its exit handlers or the rest of
+    pytest's session end: a forked replica, or a warm process when it has served."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 class WarmProcess:
@@ -186,18 +194,10 @@ class WarmProcess:
         self.log_path = log_path
         commands_read, self._commands = os.pipe()
         self._replies, replies_write = os.pipe()
-        serving = replace(request, serve=(commands_read, replies_write))
-        request_path.write_text(json.dumps(serving.to_json()), encoding="utf-8")
+        pipes = (commands_read, replies_write)
+        serving = replace(request, serve=pipes)
         with log_path.open("wb") as log:
-            self.process = subprocess.Popen(
-                [*command.argv, str(request_path)],
-                cwd=command.cwd,
-                env=command.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                pass_fds=(commands_read, replies_write),
-            )
+            self.process = start_replica(command, serving, request_path, log, pass_fds=pipes)
         os.close(commands_read)
         os.close(replies_write)
         self._send = os.fdopen(self._commands, "w", encoding="utf-8")

@@ -13,6 +13,7 @@ says why and starts every replica afresh.
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import sys
@@ -66,10 +67,12 @@ class ReplicaLauncher:
         """Replicas each warm process forks; 0: every replica is a fresh process."""
         self.worktree: RefWorktree | None = None
         self.workdir: Path | None = None
-        self.started = 0
-        """Processes started: fresh replicas and warm processes."""
+        self.fresh = 0
+        """Replicas started as fresh processes."""
         self.forked = 0
         self.warm_started = 0
+        self._numbers = itertools.count(1)
+        """Numbers the files of each replica and warm process."""
         self.warm: dict[Side, WarmProcess] = {}
         self.spawning: dict[Side, str] = {}
         """Why a side starts its replicas afresh although forking was asked for."""
@@ -96,7 +99,7 @@ class ReplicaLauncher:
             return {}
         if self.workdir is None:
             self.workdir = Path(tempfile.mkdtemp(prefix="pareto-replicas-"))
-        number = self.started + self.forked + 1
+        number = next(self._numbers)
         request = ReplicaRequest(
             present,
             str(self.workdir / f"runs-{number}.json"),
@@ -111,12 +114,9 @@ class ReplicaLauncher:
             else:
                 self.forked += 1
                 return runs
-        self.started += 1
-        command = self._command(side, present, number)
+        self.fresh += 1
         return run_replica(
-            command.argv,
-            cwd=command.cwd,
-            env=command.env,
+            self._command(side, present, number),
             request=request,
             request_path=self.workdir / f"request-{number}.json",
             log_path=self.workdir / f"log-{number}.txt",
@@ -131,12 +131,10 @@ class ReplicaLauncher:
         if warm is not None:
             warm.close()
         assert self.workdir is not None
-        self.started += 1
         self.warm_started += 1
-        number = self.started + self.forked
-        command = self._command(side, tests, number)
+        number = next(self._numbers)
         warm = WarmProcess(
-            command,
+            self._command(side, tests, number),
             ReplicaRequest(tuple(tests), str(self.workdir / f"warm-{number}.json")),
             self.workdir / f"request-{number}.json",
             self.workdir / f"log-{number}.txt",
@@ -170,8 +168,8 @@ class ReplicaLauncher:
         if not self.forked and not self.spawning:
             return "each a fresh process" if self.forks == 0 else ""
         words = f"{self.forked} forked from {self.warm_started} warm processes"
-        if fresh := self.started - self.warm_started:
-            words += f", {fresh} started afresh"
+        if self.fresh:
+            words += f", {self.fresh} started afresh"
         for side, why in sorted(self.spawning.items(), key=lambda kv: kv[0].value):
             words += f"; {side.value} replicas started afresh: {why}"
         return words

@@ -9,8 +9,6 @@ session ends.
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Generator
 from dataclasses import replace
 from functools import partial
@@ -26,7 +24,7 @@ from pytest_pareto.model.points import Sample
 from pytest_pareto.plugin.keys import options_of, recorder_key
 from pytest_pareto.probes import Probe
 from pytest_pareto.replication.schedule import ReplicaRequest, TestRun, write_runs
-from pytest_pareto.replication.warm_process import serve_forks
+from pytest_pareto.replication.warm_process import exit_now, serve_forks
 
 __all__ = ["Replica"]
 
@@ -64,8 +62,8 @@ class Replica:
         # The launcher reads nothing else of a warm process, and other plugins' end of the
         # session (hypothesis's statistics: seconds where no bytecode is cached) would only
         # delay it.
-        _leave()
-        return True  # pragma: no cover -- _leave() does not return
+        exit_now(0)
+        return True  # pragma: no cover -- exit_now() does not return
 
     def _measure_forked(self, session: pytest.Session, request: ReplicaRequest) -> None:
         """In a forked replica: run the requested tests as pytest's loop would, then write
@@ -149,10 +147,3 @@ class Replica:
             )
             runs.append(run)
         write_runs(self.request.out, runs)
-
-
-def _leave() -> None:
-    """End this warm process now, without the rest of pytest's session end."""
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(0)
