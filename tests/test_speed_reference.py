@@ -11,6 +11,7 @@ code passes. A busy thread started at import fails too (it slows a 10 ms call mo
 from __future__ import annotations
 
 import subprocess
+import sys
 
 import pytest
 
@@ -87,3 +88,25 @@ def test_process_wide_slowdowns_fail_with_pareto_against(
     subprocess.run([*git, "commit", "-qm", "baseline"], cwd=pytester.path, check=True)
     pytester.makepyfile(slowdown=SLOWDOWNS[change])
     _expect(pytester.runpytest_subprocess(*FIVE, "--pareto-against", "HEAD"), change)
+
+
+def test_a_forked_replica_times_its_own_speed_unless_user_code_set_a_tracer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A forked replica inherits its warm process's reference; the host may run the child
+    at another speed (1.6x here), so it times the loop again -- but not when the code under
+    test installed a tracer at import, which the inherited reference is there to show."""
+    from pytest_pareto.measuring import speed_reference
+
+    stale = 1e-9  # a parent far faster than any process can run the loop
+    monkeypatch.setattr(speed_reference, "_reference", stale)
+    monkeypatch.setattr(speed_reference, "_tracers_at_reference", (sys.gettrace(), None))
+    monkeypatch.setattr(sys, "getprofile", lambda: None)
+    retaken = speed_reference.retake_in_forked_process(runs=2)
+    assert retaken is not None
+    assert retaken > stale
+    assert speed_reference.process_reference() == retaken
+
+    monkeypatch.setattr(speed_reference, "_reference", stale)
+    monkeypatch.setattr(sys, "getprofile", lambda: print)  # "set by user code at import"
+    assert speed_reference.retake_in_forked_process(runs=2) == stale

@@ -10,12 +10,17 @@ the loop runs more than :data:`SLOWDOWN_LIMIT` times slower while measuring than
 the code under test slowed the whole process: that measurement keeps raw times, and the
 verdict says why.
 
+A replica forked from a warm process (which took the reference before importing user code)
+times the loop again as it starts (:func:`retake_in_forked_process`), unless user code
+changed the trace or profile function: the host's speed is a property of each process.
+
 An environment-wide slowdown that is present from the start (a coverage tool active in the
 whole run) slows the reference too and stays cancelled.
 """
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Sequence
 
@@ -26,6 +31,7 @@ __all__ = [
     "calibration_run",
     "process_reference",
     "process_slowdown",
+    "retake_in_forked_process",
     "take_process_reference",
 ]
 
@@ -46,6 +52,8 @@ PROCESS_SLOWDOWN = "process_slowdown"
 factor, largest over its processes."""
 
 _reference: float | None = None
+_tracers_at_reference: tuple[object, object] = (None, None)
+"""``sys.gettrace()`` and ``sys.getprofile()`` when the reference was taken."""
 
 
 def calibration_run() -> float:
@@ -60,8 +68,22 @@ def calibration_run() -> float:
 def take_process_reference(runs: int = 5) -> float:
     """Time the loop now (the fastest of ``runs``) as the process's speed before user code;
     kept from the first call on."""
-    global _reference
+    global _reference, _tracers_at_reference
     if _reference is None:
+        _tracers_at_reference = (sys.gettrace(), sys.getprofile())
+        _reference = min(calibration_run() for _ in range(runs))
+    return _reference
+
+
+def retake_in_forked_process(runs: int = 5) -> float | None:
+    """Time the loop again in a process forked after user code was imported (a replica of
+    a warm process): a shared host runs each process at its own speed, so a reference
+    inherited from the parent may be off by the host's factor (1.6x here). Only while the
+    interpreter runs as it did when the parent took its reference -- the same trace and
+    profile functions (none, or a coverage tool's) -- else the code under test changed
+    them at import and the inherited reference is what shows that."""
+    global _reference
+    if _reference is not None and (sys.gettrace(), sys.getprofile()) == _tracers_at_reference:
         _reference = min(calibration_run() for _ in range(runs))
     return _reference
 

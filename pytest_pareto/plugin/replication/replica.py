@@ -18,7 +18,7 @@ import pytest
 
 from pytest_pareto.measuring.diagnostics import diagnostic_summaries
 from pytest_pareto.measuring.measure import MeasureOptions
-from pytest_pareto.measuring.speed_reference import PROCESS_SLOWDOWN
+from pytest_pareto.measuring.speed_reference import PROCESS_SLOWDOWN, retake_in_forked_process
 from pytest_pareto.model.metrics import Metric
 from pytest_pareto.model.points import Sample
 from pytest_pareto.plugin.keys import options_of, recorder_key
@@ -68,6 +68,7 @@ class Replica:
     def _measure_forked(self, session: pytest.Session, request: ReplicaRequest) -> None:
         """In a forked replica: run the requested tests as pytest's loop would, then write
         what they measured."""
+        retake_in_forked_process()
         self.request = request
         wanted = set(request.tests)
         items = [item for item in session.items if item.nodeid in wanted]
