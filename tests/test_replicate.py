@@ -143,6 +143,49 @@ def test_against_alternates_reference_and_candidate_and_runs_every_probe_first()
     assert all(noisy for side, _, noisy in replicas.calls[1:])
 
 
+def test_each_look_is_announced_with_its_tests_and_replicas_before_it_runs() -> None:
+    replicas = ScriptedReplicas()
+    events: list[tuple[str, Side, tuple[str, ...], int]] = []
+
+    def prepare(side: Side, ids: Sequence[str], batches: int) -> None:
+        events.append(("look", side, tuple(ids), batches))
+
+    def run_batch(side: Side, ids: Sequence[str], noisy_only: bool) -> dict[str, TestRun]:
+        events.append(("batch", side, tuple(ids), 0))
+        return replicas(side, ids, noisy_only)
+
+    replicate(
+        ["fast", "slow"],
+        dict.fromkeys(("fast", "slow"), DESIGN),
+        run_batch,
+        lambda test_id, state: test_id == "slow",
+        prepare=prepare,
+    )
+    looks = [(i, event[1:]) for i, event in enumerate(events) if event[0] == "look"]
+    C = Side.CANDIDATE
+    assert looks == [
+        (0, (C, ("fast", "slow"), 5)),
+        (6, (C, ("slow",), 5)),
+        (12, (C, ("slow",), 10)),
+    ]
+    assert len(events) == 3 + 20
+
+
+def test_a_look_against_a_reference_is_announced_for_both_sides() -> None:
+    calls: list[tuple[Side, tuple[str, ...], int]] = []
+    replicate(
+        ["a"],
+        {"a": SequentialDesign(max_processes=3)},
+        ScriptedReplicas(),
+        lambda t, s: False,
+        against=True,
+        reference_only=["det"],
+        prepare=lambda side, ids, batches: calls.append((side, tuple(ids), batches)),
+    )
+    # The reference's first replica also measures the reference-only test.
+    assert calls == [(Side.CANDIDATE, ("a",), 3), (Side.REFERENCE, ("a", "det"), 3)]
+
+
 def test_reference_only_tests_get_one_reference_run_without_noisy_tests() -> None:
     replicas = ScriptedReplicas()
     replicate([], {}, replicas, lambda t, s: False, against=True, reference_only=["det"])

@@ -24,6 +24,8 @@ from pytest_pareto.replication.schedule import ReplicaRequest, TestRun, write_ru
 from pytest_pareto.replication.warm_process import serve_forks
 
 request = ReplicaRequest.load(sys.argv[1])
+if os.environ.get("FAIL_TO_COLLECT"):
+    sys.exit("collection failed here")
 if os.environ.get("START_THREAD"):
     threading.Thread(target=time.sleep, args=(30,), daemon=True).start()
 
@@ -73,6 +75,25 @@ def test_a_warm_process_forks_one_replica_per_request(tmp_path: Path) -> None:
     assert "served" in (tmp_path / "log.txt").read_text()
 
 
+def test_a_warm_process_says_when_it_is_ready_before_any_request(tmp_path: Path) -> None:
+    process = warm(tmp_path)
+    try:
+        process.wait_ready()
+        assert process.ready
+        assert process.served == 0
+        process.wait_ready()  # once ready, it stays so: nothing more is read
+        assert set(process.run(ReplicaRequest(("a",), str(tmp_path / "runs.json")))) == {"a"}
+    finally:
+        process.close()
+
+
+def test_a_warm_process_that_ends_before_it_is_ready_says_why(tmp_path: Path) -> None:
+    process = warm(tmp_path, FAIL_TO_COLLECT="1")
+    with pytest.raises(MeasurementError, match="collection failed here"):
+        process.wait_ready()
+    assert process.process.returncode == 1
+
+
 def test_a_failing_child_is_a_measurement_error_with_its_output(tmp_path: Path) -> None:
     process = warm(tmp_path)
     try:
@@ -89,9 +110,15 @@ def test_a_warm_process_with_threads_refuses_to_fork(tmp_path: Path) -> None:
     process = warm(tmp_path, START_THREAD="1")
     try:
         with pytest.raises(ForkUnsafe, match="2 threads"):
-            process.run(ReplicaRequest(("a",), str(tmp_path / "runs.json")))
+            process.wait_ready()  # it says so instead of being ready
     finally:
         process.close()
+    again = warm(tmp_path, START_THREAD="1")
+    try:
+        with pytest.raises(ForkUnsafe, match="2 threads"):
+            again.run(ReplicaRequest(("a",), str(tmp_path / "runs.json")))
+    finally:
+        again.close()
     assert not (tmp_path / "runs.json").exists()
 
 
@@ -129,6 +156,54 @@ def test_replicas_are_forked_from_warm_processes_and_the_summary_says_so(
             "  replica processes: 4 forked from 2 warm processes",
         ]
     )
+
+
+TIMELINE = """
+import os, time
+
+def _note(what):
+    with open(os.environ["TIMELINE"], "a") as timeline:
+        timeline.write(f"{what} {os.getpid()} {os.getppid()} {time.monotonic()}\\n")
+
+def pytest_collection_finish(session):
+    _note("collected")
+"""
+
+NOTING = """
+import pytest
+from conftest import _note
+from work import work
+
+@pytest.mark.pareto(metrics=["wall_time"], tolerance={"wall_time": "100%"})
+def test_measured(pareto):
+    _note("measured")
+    pareto(work)
+"""
+
+
+@pytest.mark.slow
+def test_a_looks_warm_processes_start_at_once_and_take_turns(
+    pytester: pytest.Pytester, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every warm process of a look has collected before its first child measures (no
+    import runs while a replica measures), and their children alternate."""
+    timeline = tmp_path / "timeline.txt"
+    monkeypatch.setenv("TIMELINE", str(timeline))
+    pytester.makeini("[pytest]\naddopts = -p no:cacheprovider\npareto_replica_forks = 2\n")
+    pytester.makeconftest(TIMELINE)
+    pytester.makepyfile(work=WORK.format(factor=1.0), test_measured=NOTING)
+    result = run(pytester, "--pareto-update", "--pareto-processes", "4")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["  replica processes: 4 forked from 2 warm processes"])
+    events = [line.split() for line in timeline.read_text().splitlines()]
+    children = [(int(ppid), float(at)) for what, _, ppid, at in events if what == "measured"]
+    warm = {int(pid): float(at) for what, pid, _, at in events if what == "collected"}
+    parents = [ppid for ppid, _ in children if ppid in warm]
+    assert len(parents) == 4  # the main process's own run is not a child of a warm process
+    assert len(set(parents)) == 2
+    assert parents[0] != parents[1] and parents[:2] == parents[2:]  # A B A B
+    first_measured = min(at for ppid, at in children if ppid in warm)
+    assert all(at < first_measured for at in warm.values())
 
 
 @pytest.mark.slow

@@ -32,6 +32,7 @@ from pytest_pareto.replication.progress import ProgressSink
 
 __all__ = [
     "AGAINST_INFO",
+    "LookPreparer",
     "ReplicaCommand",
     "ReplicaRequest",
     "Replication",
@@ -335,6 +336,9 @@ class Replication:
 Decide = Callable[[str, Replication], bool]
 """Whether a test needs more processes after a look (called with the runs so far)."""
 
+LookPreparer = Callable[[Side, Sequence[str], int], None]
+"""Told before each look: (side, the look's tests, how many replicas of them it will run)."""
+
 
 class _Schedule:
     """One :func:`replicate` call: the runs so far, and each test's next look."""
@@ -347,9 +351,11 @@ class _Schedule:
         against: bool,
         reference_only: Sequence[str],
         progress: ProgressSink | None,
+        prepare: LookPreparer | None = None,
     ) -> None:
         self.designs = designs
         self.run_batch = run_batch
+        self.prepare = prepare
         self.against = against
         self.reference_only = list(reference_only)
         self.progress = progress
@@ -371,6 +377,20 @@ class _Schedule:
             for t in pending
             if t not in state.problems and state.processes(Side.CANDIDATE, t) < self.target[t]
         ]
+
+    def prepare_look(self, pending: Sequence[str]) -> None:
+        """Tell the preparer what the coming look will run on each side."""
+        batch = self.undecided(pending)
+        if self.prepare is None or not batch:
+            return
+        state = self.state
+        steps = max(self.target[t] - state.processes(Side.CANDIDATE, t) for t in batch)
+        self.prepare(Side.CANDIDATE, batch, steps)
+        if self.against:
+            tests = [t for t in batch if t not in state.reference_problems]
+            if self.first_reference:
+                tests += [t for t in self.reference_only if t not in tests]
+            self.prepare(Side.REFERENCE, tests, steps)
 
     def measure(self, batch: Sequence[str]) -> None:
         """One batch step: a candidate replica (and with ``against`` a reference one)."""
@@ -472,6 +492,7 @@ def replicate(
     against: bool = False,
     reference_only: Sequence[str] = (),
     progress: ProgressSink | None = None,
+    prepare: LookPreparer | None = None,
 ) -> Replication:
     """Measure ``tests`` in replica batches until each is decided or has its last look.
 
@@ -479,13 +500,20 @@ def replicate(
     replica and a candidate replica, alternating which goes first; the first reference batch
     runs every probe (deterministic metrics of the reference come from it) and also covers
     ``reference_only`` (tests measured once, for their deterministic metrics only).
+    ``prepare`` is told before each look what it will run (to start its processes at once).
     """
     schedule = _Schedule(
-        designs, run_batch, against=against, reference_only=reference_only, progress=progress
+        designs,
+        run_batch,
+        against=against,
+        reference_only=reference_only,
+        progress=progress,
+        prepare=prepare,
     )
     schedule.start(tests)
     pending = list(tests)
     while pending:
+        schedule.prepare_look(pending)
         while batch := schedule.undecided(pending):
             schedule.measure(batch)
         pending = schedule.next_looks(pending, needs_more)

@@ -13,10 +13,15 @@ Forking is only safe in a single-threaded process that has not initialised a GPU
 before each fork the warm process checks (:func:`fork_unsafe_reason`) and, when it is not
 safe, answers why instead of forking, and the launcher spawns replicas from then on.
 
-The protocol, over two pipes: the launcher writes one JSON request per line (a
-:class:`~.schedule.ReplicaRequest`); the warm process answers one JSON line per request,
+The protocol, over two pipes: once it has collected, the warm process says ``{"ready":
+true}`` (or ``{"unsafe": "why"}``); then the launcher writes one JSON request per line (a
+:class:`~.schedule.ReplicaRequest`) and the warm process answers one JSON line per request,
 ``{"status": N}`` (the child's exit status; its runs are in the request's output file) or
 ``{"unsafe": "why"}``. The launcher closing the request pipe ends the warm process.
+
+The ready line lets the launcher start several warm processes at once and wait until every
+one has finished importing before a child measures: a replica never measures while another
+process imports on the same host.
 """
 
 from __future__ import annotations
@@ -138,6 +143,10 @@ def serve_forks(commands: int, replies: int, measure: Callable[[ReplicaRequest],
         os.fdopen(commands, "r", encoding="utf-8") as requests,
         os.fdopen(replies, "w", encoding="utf-8") as answers,
     ):
+        reason = fork_unsafe_reason()
+        _answer(answers, {"ready": True} if reason is None else {"unsafe": reason})
+        if reason is not None:
+            return
         for line in requests:
             request = ReplicaRequest.from_json(json.loads(line))
             reason = fork_unsafe_reason()
@@ -191,6 +200,7 @@ class WarmProcess:
     ) -> None:
         self.tests = frozenset(request.tests)
         self.served = 0
+        self.ready = False
         self.log_path = log_path
         commands_read, self._commands = os.pipe()
         self._replies, replies_write = os.pipe()
@@ -206,15 +216,32 @@ class WarmProcess:
     def can_serve(self, tests: Sequence[str]) -> bool:
         return self.process.poll() is None and self.tests.issuperset(tests)
 
+    def wait_ready(self) -> None:
+        """Wait until the warm process has collected its tests; raises :class:`ForkUnsafe`
+        when it cannot fork, :class:`MeasurementError` when it ended."""
+        if not self.ready:
+            self._reply()
+            self.ready = True
+
     def run(self, request: ReplicaRequest) -> dict[str, TestRun]:
         """One forked replica measuring ``request``; raises :class:`ForkUnsafe` when the
         warm process refused to fork, :class:`MeasurementError` when it failed."""
+        self.wait_ready()
         out = Path(request.out)
         out.unlink(missing_ok=True)
         self.served += 1
         try:
             self._send.write(json.dumps(request.to_json()) + "\n")
             self._send.flush()
+        except OSError:
+            pass  # the warm process ended: _reply() says how
+        reply = self._reply()
+        ending = f"the forked replica exited with status {reply.get('status')}"
+        return runs_or_why(out, self.log_path, ending)
+
+    def _reply(self) -> dict[str, Any]:
+        """The warm process's next answer, unless it ended or cannot fork."""
+        try:
             answer = self._receive.readline()
         except OSError:
             answer = ""
@@ -224,12 +251,11 @@ class WarmProcess:
                 f"the warm replica process ended (status {self.process.returncode}); "
                 f"its output ends:\n{log_tail(self.log_path)}"
             )
-        reply = json.loads(answer)
+        reply: dict[str, Any] = json.loads(answer)
         if "unsafe" in reply:
             self.close()
             raise ForkUnsafe(str(reply["unsafe"]))
-        ending = f"the forked replica exited with status {reply.get('status')}"
-        return runs_or_why(out, self.log_path, ending)
+        return reply
 
     def close(self) -> None:
         """End the warm process (it exits when its request pipe closes)."""

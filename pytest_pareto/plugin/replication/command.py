@@ -9,11 +9,17 @@ With ``pareto_replica_forks`` above 0 (the default), that command starts a *warm
 instead, which collects the batch's tests once and forks a replica per batch, up to that
 many (:mod:`pytest_pareto.replication.warm_process`); where forking is not safe the launcher
 says why and starts every replica afresh.
+
+Before each look the launcher starts the warm processes the look will need, as many at once
+as the host has CPUs, and waits until all of them have collected before the first child
+measures; the look's children are then forked from them in turn (A B A B …), so that neither
+a warm process nor a stretch of time makes up a side's sample alone.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 import os
 import shutil
 import sys
@@ -23,6 +29,7 @@ from pathlib import Path
 
 import pytest
 
+from pytest_pareto.errors import MeasurementError
 from pytest_pareto.replication.schedule import (
     ReplicaCommand,
     ReplicaRequest,
@@ -73,7 +80,7 @@ class ReplicaLauncher:
         self.warm_started = 0
         self._numbers = itertools.count(1)
         """Numbers the files of each replica and warm process."""
-        self.warm: dict[Side, WarmProcess] = {}
+        self.warm: dict[Side, list[WarmProcess]] = {side: [] for side in Side}
         self.spawning: dict[Side, str] = {}
         """Why a side starts its replicas afresh although forking was asked for."""
 
@@ -88,17 +95,45 @@ class ReplicaLauncher:
             return self.worktree.map(path)
         return path
 
+    def _present(self, side: Side, ids: Sequence[str]) -> tuple[str, ...]:
+        """The tests of ``ids`` whose file exists on ``side``."""
+        root = self._here(side, self.config.rootpath)
+        present = tuple(t for t in ids if (root / t.split("::")[0]).exists())
+        if present and self.workdir is None:
+            self.workdir = Path(tempfile.mkdtemp(prefix="pareto-replicas-"))
+        return present
+
+    def prepare_look(self, side: Side, ids: Sequence[str], batches: int) -> None:
+        """Start the warm processes ``side`` needs for a look of ``batches`` replicas of
+        ``ids``, as many at once as there are CPUs, and wait until they have collected."""
+        present = self._present(side, ids)
+        if self.forks <= 0 or side in self.spawning or not present:
+            return
+        warm = self._usable(side, present)
+        spare = sum(self.forks - w.served for w in warm)
+        needed = math.ceil(max(0, batches - spare) / self.forks)
+        at_once = max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+        while needed > 0:
+            wave = [self._start_warm(side, present) for _ in range(min(needed, at_once))]
+            needed -= len(wave)
+            for process in wave:
+                try:
+                    process.wait_ready()
+                except ForkUnsafe as exc:
+                    self._spawn_from_now(side, str(exc))
+                    return
+                except MeasurementError:
+                    return  # the replica run on these tests says why
+
     def run_batch(
         self, side: Side, ids: Sequence[str], noisy_only: bool, *, diagnose: bool = False
     ) -> Mapping[str, TestRun]:
         """Measure ``ids`` once each in a new replica of ``side``; tests absent there are
         left out of its runs. ``diagnose``: the replica also profiles and traces each call."""
-        root = self._here(side, self.config.rootpath)
-        present = tuple(t for t in ids if (root / t.split("::")[0]).exists())
+        present = self._present(side, ids)
         if not present:
             return {}
-        if self.workdir is None:
-            self.workdir = Path(tempfile.mkdtemp(prefix="pareto-replicas-"))
+        assert self.workdir is not None
         number = next(self._numbers)
         request = ReplicaRequest(
             present,
@@ -107,13 +142,17 @@ class ReplicaLauncher:
             diagnose=diagnose,
         )
         if self.forks > 0 and side not in self.spawning:
+            warm = self._warm_process(side, present)
             try:
-                runs = self._warm_process(side, present).run(request)
+                runs = warm.run(request)
             except ForkUnsafe as exc:
-                self.spawning[side] = str(exc)
+                self._spawn_from_now(side, str(exc))
             else:
                 self.forked += 1
                 return runs
+            finally:
+                if warm.served >= self.forks:
+                    self._retire(side, warm)
         self.fresh += 1
         return run_replica(
             self._command(side, present, number),
@@ -122,14 +161,23 @@ class ReplicaLauncher:
             log_path=self.workdir / f"log-{number}.txt",
         )
 
+    def _usable(self, side: Side, tests: Sequence[str]) -> list[WarmProcess]:
+        """The side's warm processes that can fork a replica of ``tests``; the others
+        (ended, or started on other tests) are ended."""
+        for warm in list(self.warm[side]):
+            if not warm.can_serve(tests):
+                self._retire(side, warm)
+        return self.warm[side]
+
     def _warm_process(self, side: Side, tests: Sequence[str]) -> WarmProcess:
-        """The side's warm process, a new one when it has forked its share or was not
-        started on these tests."""
-        warm = self.warm.get(side)
-        if warm is not None and warm.served < self.forks and warm.can_serve(tests):
-            return warm
-        if warm is not None:
-            warm.close()
+        """The side's warm process that has forked the fewest replicas (children of the
+        warm processes of a look alternate), a new one when none can fork these tests."""
+        warm = self._usable(side, tests)
+        if warm:
+            return min(warm, key=lambda w: w.served)
+        return self._start_warm(side, tests)
+
+    def _start_warm(self, side: Side, tests: Sequence[str]) -> WarmProcess:
         assert self.workdir is not None
         self.warm_started += 1
         number = next(self._numbers)
@@ -139,8 +187,19 @@ class ReplicaLauncher:
             self.workdir / f"request-{number}.json",
             self.workdir / f"log-{number}.txt",
         )
-        self.warm[side] = warm
+        self.warm[side].append(warm)
         return warm
+
+    def _retire(self, side: Side, warm: WarmProcess) -> None:
+        warm.close()
+        if warm in self.warm[side]:
+            self.warm[side].remove(warm)
+
+    def _spawn_from_now(self, side: Side, why: str) -> None:
+        """Forking is unsafe on ``side``: end its warm processes, start its replicas afresh."""
+        self.spawning[side] = why
+        for warm in list(self.warm[side]):
+            self._retire(side, warm)
 
     def _command(self, side: Side, tests: Sequence[str], number: int) -> ReplicaCommand:
         """The command line, folder and environment of a replica of ``side`` on ``tests``."""
@@ -175,9 +234,9 @@ class ReplicaLauncher:
         return words
 
     def close(self) -> None:
-        for warm in self.warm.values():
-            warm.close()
-        self.warm.clear()
+        for side, processes in self.warm.items():
+            for warm in list(processes):
+                self._retire(side, warm)
         if self.worktree is not None:
             self.worktree.remove()
             self.worktree = None

@@ -122,6 +122,7 @@ class ReplicationController:
             + (f", baseline from {against}" if against else "")
         )
         run_batch = self._run_locked if lock_batches else self.launcher.run_batch
+        prepare = self._prepare_locked if lock_batches else self.launcher.prepare_look
         with progress(self.config, "pareto replication") as sink:
             state = replicate(
                 [item.nodeid for item in noisy],
@@ -131,6 +132,7 @@ class ReplicationController:
                 against=against is not None,
                 reference_only=[item.nodeid for item in reference_only],
                 progress=sink,
+                prepare=prepare,
             )
         for test_id in by_id:
             self.results.by_test[test_id] = state
@@ -143,6 +145,11 @@ class ReplicationController:
     ) -> Mapping[str, TestRun]:
         with measurement_lock():
             return self.launcher.run_batch(side, ids, noisy_only)
+
+    def _prepare_locked(self, side: Side, ids: Sequence[str], batches: int) -> None:
+        # Starting processes would disturb another run's measuring on this host.
+        with measurement_lock():
+            self.launcher.prepare_look(side, ids, batches)
 
     def _needs_more(
         self, by_id: Mapping[str, pytest.Item], test_id: str, state: Replication
