@@ -201,7 +201,8 @@ def test_a_looks_warm_processes_start_at_once_and_take_turns(
     parents = [ppid for ppid, _ in children if ppid in warm]
     assert len(parents) == 4  # the main process's own run is not a child of a warm process
     assert len(set(parents)) == 2
-    assert parents[0] != parents[1] and parents[:2] == parents[2:]  # A B A B
+    assert parents[0] != parents[1]
+    assert parents[:2] == parents[2:]  # A B A B
     first_measured = min(at for ppid, at in children if ppid in warm)
     assert all(at < first_measured for at in warm.values())
 

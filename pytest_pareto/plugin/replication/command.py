@@ -10,14 +10,15 @@ instead, which collects the batch's tests once and forks a replica per batch, up
 many (:mod:`pytest_pareto.replication.warm_process`); where forking is not safe the launcher
 says why and starts every replica afresh.
 
-Before each look the launcher starts the warm processes the look will need, as many at once
-as the host has CPUs, and waits until all of them have collected before the first child
+Before each look the launcher starts the warm processes the look will need, as many at a
+time as the host has CPUs, and waits until all of them have collected before the first child
 measures; the look's children are then forked from them in turn (A B A B …), so that neither
 a warm process nor a stretch of time makes up a side's sample alone.
 """
 
 from __future__ import annotations
 
+import collections
 import itertools
 import math
 import os
@@ -105,25 +106,27 @@ class ReplicaLauncher:
 
     def prepare_look(self, side: Side, ids: Sequence[str], batches: int) -> None:
         """Start the warm processes ``side`` needs for a look of ``batches`` replicas of
-        ``ids``, as many at once as there are CPUs, and wait until they have collected."""
+        ``ids``, as many at a time as there are CPUs (another as soon as one is ready), and
+        wait until all have collected."""
         present = self._present(side, ids)
         if self.forks <= 0 or side in self.spawning or not present:
             return
         warm = self._usable(side, present)
         spare = sum(self.forks - w.served for w in warm)
         needed = math.ceil(max(0, batches - spare) / self.forks)
-        at_once = max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
-        while needed > 0:
-            wave = [self._start_warm(side, present) for _ in range(min(needed, at_once))]
-            needed -= len(wave)
-            for process in wave:
-                try:
-                    process.wait_ready()
-                except ForkUnsafe as exc:
-                    self._spawn_from_now(side, str(exc))
-                    return
-                except MeasurementError:
-                    return  # the replica run on these tests says why
+        at_once = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+        starting: collections.deque[WarmProcess] = collections.deque()
+        while needed or starting:
+            while needed and len(starting) < max(1, at_once):
+                starting.append(self._start_warm(side, present))
+                needed -= 1
+            try:
+                starting.popleft().wait_ready()
+            except ForkUnsafe as exc:
+                self._spawn_from_now(side, str(exc))
+                return
+            except MeasurementError:
+                return  # the replica run on these tests says why
 
     def run_batch(
         self, side: Side, ids: Sequence[str], noisy_only: bool, *, diagnose: bool = False
