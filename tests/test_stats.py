@@ -340,6 +340,52 @@ def test_futility_stops_a_slowdown_of_exactly_the_tolerance_at_most_beta() -> No
     assert stopped / trials <= beta + 2 * math.sqrt(beta * (1 - beta) / trials)
 
 
+def test_ruling_out_a_slowdown_is_not_adjusted_for_the_family() -> None:
+    """Stopping early needs every comparison of the verdict to rule out its slowdown, so
+    each one's futility test runs at the look's full share of beta (unlike "worse", whose
+    level is divided among the comparisons: any one of them can raise a false alarm)."""
+    reference = observation([1.0, 1.02, 0.98, 1.01, 0.99, 1.03, 0.97, 1.0, 1.01, 0.99])
+    candidate = observation([0.93, 0.97, 0.95, 0.99, 0.94])
+    compare = RankComparator(WITH_FUTILITY)
+    alone = compare(WALL, candidate, reference, Tolerance(rel=0.05), 1)
+    in_family = compare(WALL, candidate, reference, Tolerance(rel=0.05), 3)
+    assert in_family.p_not_worse == alone.p_not_worse
+    assert in_family.p_value is not None
+    assert alone.p_value is not None
+    assert in_family.p_value < alone.p_value * 3  # "worse" / "better" keep their Bonferroni
+    assert in_family.method.endswith(f"level {WITH_FUTILITY.level(5) / 3:.2g}")
+
+
+def family_trial(rng: random.Random, slowed: float, design: SequentialDesign) -> tuple[bool, int]:
+    """Three noisy metrics judged together (as wall time, CPU time and peak memory are), the
+    first ``slowed`` times slower: whether it ended unsure before the last look, and where."""
+    comparator = RankComparator(design, resamples=0)
+    factors = (slowed, 1.0, 1.0)
+    reference = [[process(rng, 1.0) for _ in range(20)] for _ in factors]
+    candidate: list[list[Sample]] = [[] for _ in factors]
+    look: int | None = design.looks[0]
+    while look is not None:
+        for samples, factor in zip(candidate, factors, strict=True):
+            samples += [process(rng, factor) for _ in range(look - len(samples))]
+        comparisons = [
+            comparator(WALL, Observation(tuple(c)), Observation(tuple(r)), Tolerance(rel=0.05), 3)
+            for c, r in zip(candidate, reference, strict=True)
+        ]
+        if not any(needs_more_processes(c, design) for c in comparisons):
+            unsure = comparisons[0].relation in (Relation.UNSURE_WORSE, Relation.UNSURE_BETTER)
+            return unsure and not design.is_final(look), look
+        look = design.next_look(look)
+    raise AssertionError("needs_more_processes asked for more after the last look")
+
+
+def test_a_family_stops_a_slowdown_of_exactly_the_tolerance_at_most_beta() -> None:
+    trials = 300
+    rng = random.Random(424242)
+    stopped = sum(family_trial(rng, 1.05, WITH_FUTILITY)[0] for _ in range(trials))
+    beta = WITH_FUTILITY.beta
+    assert stopped / trials <= beta + 2 * math.sqrt(beta * (1 - beta) / trials)
+
+
 def test_a_ruled_out_slowdown_needs_no_more_processes() -> None:
     """Better beyond the tolerance by the estimate but not significantly so: more processes
     could only tell "better" from "equal", and a slowdown is already ruled out."""
