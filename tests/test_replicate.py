@@ -43,9 +43,11 @@ def passed(test_id: str, value: float = 1.0) -> TestRun:
 class ScriptedReplicas:
     """Stands in for the pytest replicas: records each batch and answers from a script."""
 
-    def __init__(self, fail: Mapping[str, str] = (), absent_at_reference: Sequence[str] = ()):
+    def __init__(
+        self, fail: Mapping[str, str] | None = None, absent_at_reference: Sequence[str] = ()
+    ) -> None:
         self.calls: list[tuple[Side, tuple[str, ...], bool]] = []
-        self.fail = dict(fail)
+        self.fail = dict(fail or {})
         self.absent = set(absent_at_reference)
 
     def __call__(self, side: Side, ids: Sequence[str], noisy_only: bool) -> dict[str, TestRun]:
