@@ -16,7 +16,9 @@ round (the order rotates), it times each tool's whole pytest processes:
 64 through 256 -> 512 -> 10, about 0.2 ms a call), where every fresh process imports torch.
 
 The code never changes, so every verdict should be "equal"; the script prints the seconds of
-each tool (median over rounds), the ratios to pytest-benchmark, and how many tests failed.
+each tool (median over rounds, and of each step: record / compare, update / check), the
+ratios to pytest-benchmark, how many replica processes each pytest-pareto run took, and
+which runs failed.
 
 Usage::
 
@@ -109,7 +111,11 @@ def pytest_run(root: Path, *args: str) -> tuple[float, int, str]:
     if "Performance has regressed" in output:
         return seconds, done.returncode, "pytest-benchmark: performance has regressed"
     lines = [line for line in done.stdout.splitlines() if re.search(r" in [\d.]+s", line)]
-    return seconds, done.returncode, lines[-1] if lines else output.strip()[-200:]
+    last = lines[-1] if lines else output.strip()[-200:]
+    # pytest-pareto's summary: how many replica processes the verdict took.
+    if replicated := re.search(r"^replicated \d+ tests? in (\d+) replica processes", output, re.M):
+        last += f" ({replicated[1]} replica processes)"
+    return seconds, done.returncode, last
 
 
 def benchmark_steps(root: Path) -> list[tuple[float, int, str]]:
@@ -189,11 +195,13 @@ def main() -> None:
         f"commit {commit()}, load before: {load()}"
     )
     seconds: dict[str, list[float]] = {name: [] for name in tools}
+    step_seconds: dict[str, list[list[float]]] = {name: [] for name in tools}
     names = list(tools)
     for round_ in range(args.rounds):
         for name in names[round_ % len(names) :] + names[: round_ % len(names)]:
             steps = tools[name](root)
             seconds[name].append(sum(s for s, _, _ in steps))
+            step_seconds[name].append([s for s, _, _ in steps])
             failed = [last for _, code, last in steps if code != 0]
             summary = "; ".join(re.sub(r"\s+", " ", last)[-90:] for _, _, last in steps)
             print(
@@ -207,7 +215,11 @@ def main() -> None:
     print(f"load after: {load()}")
     for name in names:
         median = statistics.median(seconds[name])
-        print(f"{name:40s} {median:7.1f} s  {median / base:5.2f}x")
+        by_step = [statistics.median(step) for step in zip(*step_seconds[name], strict=True)]
+        steps = f"  (each step: {' + '.join(f'{s:.1f} s' for s in by_step)})"
+        print(
+            f"{name:40s} {median:7.1f} s  {median / base:5.2f}x{steps if len(by_step) > 1 else ''}"
+        )
     if not args.keep:
         shutil.rmtree(root, ignore_errors=True)
 
