@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import textwrap
 import threading
+from collections.abc import Sequence
 from pathlib import Path
+from types import SimpleNamespace
+from typing import cast
 
 import pytest
 
 from pytest_pareto.errors import MeasurementError
-from pytest_pareto.replication.schedule import ReplicaCommand, ReplicaRequest
+from pytest_pareto.plugin.replication.command import ReplicaLauncher
+from pytest_pareto.replication.schedule import ReplicaCommand, ReplicaRequest, Side
 from pytest_pareto.replication.warm_process import ForkUnsafe, WarmProcess, fork_unsafe_reason
 from tests.replica_project import MEASURED, WORK
 
@@ -133,6 +138,43 @@ def test_fork_is_unsafe_while_another_thread_runs() -> None:
         thread.join()
     assert reason is not None
     assert "threads" in reason
+
+
+class StartingWarmProcess:
+    """Stands in for a warm process in the launcher: ready, or ended while collecting."""
+
+    def __init__(self, fails: bool) -> None:
+        self.fails = fails
+        self.waited = False
+        self.served = 0
+
+    def wait_ready(self) -> None:
+        self.waited = True
+        if self.fails:
+            raise MeasurementError("collection failed")
+
+
+def test_a_look_waits_for_every_warm_process_it_started_even_after_one_failed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """None may still be importing when the look's first child measures."""
+    (tmp_path / "test_a.py").write_text("", encoding="utf-8")
+    config = SimpleNamespace(rootpath=tmp_path)
+    launcher = ReplicaLauncher(cast(pytest.Config, config), None, forks=3)
+    started: list[StartingWarmProcess] = []
+
+    def start(side: Side, tests: Sequence[str]) -> StartingWarmProcess:
+        started.append(StartingWarmProcess(fails=not started))
+        return started[-1]
+
+    monkeypatch.setattr(launcher, "_start_warm", start)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2, 3}, raising=False)
+    try:
+        launcher.prepare_look(Side.CANDIDATE, ["test_a.py::test_a"], batches=20)
+    finally:
+        launcher.close()
+    assert len(started) == 4  # four at a time; after the failure no more are started
+    assert all(process.waited for process in started)
 
 
 # -- the plugin ----------------------------------------------------------------------------
