@@ -387,10 +387,7 @@ class _Schedule:
         steps = max(self.target[t] - state.processes(Side.CANDIDATE, t) for t in batch)
         self.prepare(Side.CANDIDATE, batch, steps)
         if self.against:
-            tests = [t for t in batch if t not in state.reference_problems]
-            if self.first_reference:
-                tests += [t for t in self.reference_only if t not in tests]
-            self.prepare(Side.REFERENCE, tests, steps)
+            self.prepare(Side.REFERENCE, self.reference_tests(batch), steps)
 
     def measure(self, batch: Sequence[str]) -> None:
         """One batch step: a candidate replica (and with ``against`` a reference one)."""
@@ -413,16 +410,20 @@ class _Schedule:
                     self.run_reference(batch)
         self.stop_without_noise(batch)
 
-    def run_reference(self, batch: Sequence[str]) -> None:
+    def reference_tests(self, batch: Sequence[str]) -> list[str]:
+        """What the next reference replica of ``batch`` runs: the first also every
+        reference-only test; later ones none the reference cannot run (new there, or
+        failing), which need no more of it."""
         if self.first_reference:
-            # Every probe once: the reference's deterministic metrics come from this run.
-            self.first_reference = False
-            extra = [t for t in self.reference_only if t not in batch]
-            self.run(Side.REFERENCE, [*batch, *extra], noisy_only=False)
-        else:
-            # Tests the reference cannot run (new there, or failing) need no more of it.
-            problems = self.state.reference_problems
-            self.run(Side.REFERENCE, [t for t in batch if t not in problems], noisy_only=True)
+            return [*batch, *(t for t in self.reference_only if t not in batch)]
+        problems = self.state.reference_problems
+        return [t for t in batch if t not in problems]
+
+    def run_reference(self, batch: Sequence[str]) -> None:
+        tests = self.reference_tests(batch)
+        # The first runs every probe: the reference's deterministic metrics come from it.
+        first, self.first_reference = self.first_reference, False
+        self.run(Side.REFERENCE, tests, noisy_only=not first)
 
     def run(self, side: Side, ids: Sequence[str], *, noisy_only: bool) -> None:
         """Run one replica on ``ids`` and keep what it measured, or why it did not."""

@@ -99,10 +99,13 @@ class ReplicaLauncher:
     def _present(self, side: Side, ids: Sequence[str]) -> tuple[str, ...]:
         """The tests of ``ids`` whose file exists on ``side``."""
         root = self._here(side, self.config.rootpath)
-        present = tuple(t for t in ids if (root / t.split("::")[0]).exists())
-        if present and self.workdir is None:
+        return tuple(t for t in ids if (root / t.split("::")[0]).exists())
+
+    def _scratch(self) -> Path:
+        """The folder of this run's replica files, made when first needed."""
+        if self.workdir is None:
             self.workdir = Path(tempfile.mkdtemp(prefix="pareto-replicas-"))
-        return present
+        return self.workdir
 
     def prepare_look(self, side: Side, ids: Sequence[str], batches: int) -> None:
         """Start the warm processes ``side`` needs for a look of ``batches`` replicas of
@@ -138,11 +141,11 @@ class ReplicaLauncher:
         present = self._present(side, ids)
         if not present:
             return {}
-        assert self.workdir is not None
+        scratch = self._scratch()
         number = next(self._numbers)
         request = ReplicaRequest(
             present,
-            str(self.workdir / f"runs-{number}.json"),
+            str(scratch / f"runs-{number}.json"),
             noisy_only=noisy_only,
             diagnose=diagnose,
         )
@@ -162,8 +165,8 @@ class ReplicaLauncher:
         return run_replica(
             self._command(side, present, number),
             request=request,
-            request_path=self.workdir / f"request-{number}.json",
-            log_path=self.workdir / f"log-{number}.txt",
+            request_path=scratch / f"request-{number}.json",
+            log_path=scratch / f"log-{number}.txt",
         )
 
     def _usable(self, side: Side, tests: Sequence[str]) -> list[WarmProcess]:
@@ -183,14 +186,14 @@ class ReplicaLauncher:
         return self._start_warm(side, tests)
 
     def _start_warm(self, side: Side, tests: Sequence[str]) -> WarmProcess:
-        assert self.workdir is not None
+        scratch = self._scratch()
         self.warm_started += 1
         number = next(self._numbers)
         warm = WarmProcess(
             self._command(side, tests, number),
-            ReplicaRequest(tuple(tests), str(self.workdir / f"warm-{number}.json")),
-            self.workdir / f"request-{number}.json",
-            self.workdir / f"log-{number}.txt",
+            ReplicaRequest(tuple(tests), str(scratch / f"warm-{number}.json")),
+            scratch / f"request-{number}.json",
+            scratch / f"log-{number}.txt",
         )
         self.warm[side].append(warm)
         return warm
@@ -210,12 +213,11 @@ class ReplicaLauncher:
         """The command line, folder and environment of a replica of ``side`` on ``tests``."""
         config = self.config
         root = self._here(side, config.rootpath)
-        assert self.workdir is not None
         argv = replica_argv(
             config,
             root=root,
             ini=self._here(side, config.inipath) if config.inipath is not None else None,
-            basetemp=self.workdir / f"tmp-{number}",
+            basetemp=self._scratch() / f"tmp-{number}",
             files=sorted({str(root / t.split("::")[0]) for t in tests}),
         )
         # Both sides import the code of their own tree, not an installed copy.
